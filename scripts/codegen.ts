@@ -25,7 +25,8 @@ function collect(dir: string): Artifact[] {
   for (const entry of readdirSync(dir).sort()) {
     const full = path.join(dir, entry);
     if (statSync(full).isDirectory()) found.push(...collect(full));
-    else if (entry.endsWith(".json") && !entry.endsWith(".dbg.json")) found.push(JSON.parse(readFileSync(full, "utf8")));
+    else if (entry.endsWith(".json") && !entry.endsWith(".dbg.json"))
+      found.push(JSON.parse(readFileSync(full, "utf8")));
   }
   return found;
 }
@@ -45,7 +46,9 @@ const artifacts = collect(artifactsDir)
 const abiFile =
   BANNER +
   artifacts
-    .map((a) => `export const ${lowerFirst(a.contractName)}Abi = ${JSON.stringify(a.abi, null, 2)} as const;\n`)
+    .map(
+      (a) => `export const ${lowerFirst(a.contractName)}Abi = ${JSON.stringify(a.abi, null, 2)} as const;\n`,
+    )
     .join("\n");
 const bytecodeFile =
   BANNER +
