@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AgreementStatus, Flow} from "../types/AgreementTypes.sol";
+
+/// @title The agreement views that settlement relies on.
+/// @notice Epoch `e` of an agreement covers `[start + e * epochLength, start + (e + 1) * epochLength)`.
+interface IAgreementTerms {
+    /// @notice The agreement's current status (`None` for an unknown id).
+    function agreementStatus(uint256 agreementId) external view returns (AgreementStatus);
+
+    /// @notice Number of flows of the agreement (0 for an unknown id).
+    function flowCount(uint256 agreementId) external view returns (uint256);
+
+    /// @notice The flow at `flowIndex`; reverts with `AgreementUnknownFlow` when out of range.
+    function flowAt(uint256 agreementId, uint256 flowIndex) external view returns (Flow memory);
+
+    /// @notice Timestamp at which `epoch` ends: `start + (epoch + 1) * epochLength`.
+    function epochEnd(uint256 agreementId, uint64 epoch) external view returns (uint64);
+
+    /// @notice How many epochs (0, 1, …, n-1) can ever settle: 0 unless the agreement became
+    /// Active; `(end - start) / epochLength` while Active; the termination epoch once terminated.
+    function settleableEpochs(uint256 agreementId) external view returns (uint64);
+}

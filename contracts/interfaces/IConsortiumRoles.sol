@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title The consortium views that every other FlowPact contract relies on.
+/// @notice The Consortium contract is the one place where roles and membership live.
+interface IConsortiumRoles {
+    /// @notice `keccak256("GOVERNOR_ROLE")`: admits and suspends members, sets limits, pauses.
+    function GOVERNOR_ROLE() external view returns (bytes32);
+
+    /// @notice `keccak256("MATCHER_ROLE")`: the matching daemon; proposes agreements.
+    function MATCHER_ROLE() external view returns (bytes32);
+
+    /// @notice `keccak256("AUDITOR_ROLE")`: resolves disputes and records attestations.
+    function AUDITOR_ROLE() external view returns (bytes32);
+
+    /// @notice Whether `account` holds `role` (OpenZeppelin AccessControl semantics).
+    function hasRole(bytes32 role, address account) external view returns (bool);
+
+    /// @notice Whether `member` is admitted and not suspended or exited.
+    function isActiveMember(address member) external view returns (bool);
+
+    /// @notice The key that signs for `member` (an EOA or an ERC-1271 contract wallet);
+    /// `address(0)` when `member` is not admitted.
+    function signerOf(address member) external view returns (address);
+}
