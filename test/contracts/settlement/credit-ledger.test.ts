@@ -1,0 +1,255 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { type Contract, deployConsortium } from "./fixture";
+
+const GOVERNOR_ROLE = ethers.id("GOVERNOR_ROLE");
+const INT256_MAX = 2n ** 255n - 1n;
+
+/**
+ * The ledger alone, with an EOA (`poster`) wired as its settlement contract so that postings
+ * can be driven directly; the Settlement contract's postings are covered in settlement.test.ts.
+ */
+async function deployLedgerFixture() {
+  const [governor, poster, alice, bob, carol, dave, outsider] = await ethers.getSigners();
+  const consortium = await deployConsortium(governor, [alice, bob, carol, dave]);
+  const ledger = (await ethers.deployContract("CreditLedger", [await consortium.getAddress()])) as Contract;
+  await ledger.connect(governor).setSettlement(poster.address);
+  return { governor, poster, alice, bob, carol, dave, outsider, consortium, ledger };
+}
+
+async function sumOfBalances(ledger: Contract, accounts: string[]): Promise<bigint> {
+  let sum = 0n;
+  for (const account of accounts) sum += await ledger.balanceOf(account);
+  return sum;
+}
+
+describe("CreditLedger", () => {
+  describe("deployment and wiring", () => {
+    it("refuses a zero consortium", async () => {
+      const factory = await ethers.getContractFactory("CreditLedger");
+      await expect(factory.deploy(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        factory,
+        "ConsortiumZeroAddress",
+      );
+    });
+
+    it("lets the governor wire the settlement contract once, and nobody else", async () => {
+      const [governor, other] = await ethers.getSigners();
+      const consortium = await deployConsortium(governor, []);
+      const ledger = (await ethers.deployContract("CreditLedger", [
+        await consortium.getAddress(),
+      ])) as Contract;
+      expect(await ledger.settlement()).to.equal(ethers.ZeroAddress);
+      await expect(ledger.connect(other).setSettlement(other.address))
+        .to.be.revertedWithCustomError(ledger, "ConsortiumUnauthorizedAccount")
+        .withArgs(other.address, GOVERNOR_ROLE);
+      await expect(ledger.connect(governor).setSettlement(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        ledger,
+        "CreditLedgerZeroSettlement",
+      );
+      await expect(ledger.connect(governor).setSettlement(other.address))
+        .to.emit(ledger, "SettlementContractSet")
+        .withArgs(other.address);
+      expect(await ledger.settlement()).to.equal(other.address);
+      await expect(ledger.connect(governor).setSettlement(governor.address))
+        .to.be.revertedWithCustomError(ledger, "CreditLedgerSettlementAlreadySet")
+        .withArgs(other.address);
+    });
+  });
+
+  describe("setCreditLimit", () => {
+    it("is the governor's, emits the previous and new limit", async () => {
+      const { ledger, governor, alice } = await loadFixture(deployLedgerFixture);
+      await expect(ledger.connect(alice).setCreditLimit(alice.address, 10n))
+        .to.be.revertedWithCustomError(ledger, "ConsortiumUnauthorizedAccount")
+        .withArgs(alice.address, GOVERNOR_ROLE);
+      await expect(ledger.connect(governor).setCreditLimit(alice.address, 10n))
+        .to.emit(ledger, "CreditLimitSet")
+        .withArgs(alice.address, 0n, 10n);
+      await expect(ledger.connect(governor).setCreditLimit(alice.address, 7n))
+        .to.emit(ledger, "CreditLimitSet")
+        .withArgs(alice.address, 10n, 7n);
+      expect(await ledger.creditLimitOf(alice.address)).to.equal(7n);
+      expect(await ledger.availableCredit(alice.address)).to.equal(7n);
+    });
+
+    it("refuses a limit no balance could reach", async () => {
+      const { ledger, governor, alice } = await loadFixture(deployLedgerFixture);
+      await expect(ledger.connect(governor).setCreditLimit(alice.address, INT256_MAX + 1n))
+        .to.be.revertedWithCustomError(ledger, "CreditLedgerAmountTooLarge")
+        .withArgs(INT256_MAX + 1n);
+      await ledger.connect(governor).setCreditLimit(alice.address, INT256_MAX);
+    });
+  });
+
+  describe("transfer", () => {
+    it("moves credits between active members within the sender's limit", async () => {
+      const { ledger, governor, alice, bob } = await loadFixture(deployLedgerFixture);
+      await ledger.connect(governor).setCreditLimit(alice.address, 100n);
+      await expect(ledger.connect(alice).transfer(bob.address, 60n))
+        .to.emit(ledger, "CreditsMoved")
+        .withArgs(alice.address, bob.address, 60n);
+      expect(await ledger.balanceOf(alice.address)).to.equal(-60n);
+      expect(await ledger.balanceOf(bob.address)).to.equal(60n);
+      expect(await ledger.availableCredit(alice.address)).to.equal(40n);
+      // Bob spends what he earned with anyone, without a limit of his own.
+      await ledger.connect(bob).transfer(alice.address, 60n);
+      expect(await ledger.balanceOf(alice.address)).to.equal(0n);
+    });
+
+    it("refuses to go below -limit", async () => {
+      const { ledger, governor, alice, bob } = await loadFixture(deployLedgerFixture);
+      await ledger.connect(governor).setCreditLimit(alice.address, 100n);
+      await ledger.connect(alice).transfer(bob.address, 100n);
+      await expect(ledger.connect(alice).transfer(bob.address, 1n))
+        .to.be.revertedWithCustomError(ledger, "CreditLedgerInsufficientCredit")
+        .withArgs(alice.address, -100n, 100n, 1n);
+      // Lowering the limit below the debt is allowed; the member then cannot spend at all.
+      await ledger.connect(governor).setCreditLimit(alice.address, 50n);
+      expect(await ledger.availableCredit(alice.address)).to.equal(0n);
+    });
+
+    it("refuses inactive senders and recipients", async () => {
+      const { ledger, governor, consortium, alice, bob, outsider } = await loadFixture(deployLedgerFixture);
+      await ledger.connect(governor).setCreditLimit(alice.address, 100n);
+      await expect(ledger.connect(outsider).transfer(bob.address, 1n))
+        .to.be.revertedWithCustomError(ledger, "ConsortiumInactiveMember")
+        .withArgs(outsider.address);
+      await expect(ledger.connect(alice).transfer(outsider.address, 1n))
+        .to.be.revertedWithCustomError(ledger, "ConsortiumInactiveMember")
+        .withArgs(outsider.address);
+      await consortium.connect(governor).suspend(bob.address, ethers.ZeroHash);
+      await expect(ledger.connect(alice).transfer(bob.address, 1n))
+        .to.be.revertedWithCustomError(ledger, "ConsortiumInactiveMember")
+        .withArgs(bob.address);
+    });
+
+    it("refuses zero amounts, self-transfers and amounts beyond int256", async () => {
+      const { ledger, alice, bob } = await loadFixture(deployLedgerFixture);
+      await expect(ledger.connect(alice).transfer(bob.address, 0n))
+        .to.be.revertedWithCustomError(ledger, "CreditLedgerInvalidTransfer")
+        .withArgs(alice.address, bob.address, 0n);
+      await expect(ledger.connect(alice).transfer(alice.address, 5n))
+        .to.be.revertedWithCustomError(ledger, "CreditLedgerInvalidTransfer")
+        .withArgs(alice.address, alice.address, 5n);
+      await expect(ledger.connect(alice).transfer(bob.address, INT256_MAX + 1n))
+        .to.be.revertedWithCustomError(ledger, "CreditLedgerAmountTooLarge")
+        .withArgs(INT256_MAX + 1n);
+    });
+  });
+
+  describe("postSettlement and arrears", () => {
+    it("is the settlement contract's only", async () => {
+      const { ledger, alice, bob } = await loadFixture(deployLedgerFixture);
+      await expect(ledger.connect(alice).postSettlement(alice.address, bob.address, 1n))
+        .to.be.revertedWithCustomError(ledger, "CreditLedgerUnauthorizedSettlement")
+        .withArgs(alice.address);
+    });
+
+    it("refuses empty and self postings", async () => {
+      const { ledger, poster, alice } = await loadFixture(deployLedgerFixture);
+      await expect(ledger.connect(poster).postSettlement(alice.address, alice.address, 1n))
+        .to.be.revertedWithCustomError(ledger, "CreditLedgerInvalidTransfer")
+        .withArgs(alice.address, alice.address, 1n);
+    });
+
+    it("pays within the payer's headroom and records the rest as arrears", async () => {
+      const { ledger, governor, poster, alice, bob } = await loadFixture(deployLedgerFixture);
+      await ledger.connect(governor).setCreditLimit(alice.address, 100n);
+      const tx = ledger.connect(poster).postSettlement(alice.address, bob.address, 130n);
+      await expect(tx).to.emit(ledger, "CreditsMoved").withArgs(alice.address, bob.address, 100n);
+      await expect(tx).to.emit(ledger, "ArrearsRecorded").withArgs(alice.address, bob.address, 30n, 30n);
+      await expect(tx)
+        .to.emit(ledger, "SettlementPosted")
+        .withArgs(alice.address, bob.address, 130n, 100n, 30n);
+      expect(await ledger.balanceOf(alice.address)).to.equal(-100n);
+      expect(await ledger.arrearsOf(alice.address)).to.equal(30n);
+      expect(await ledger.arrearsOwed(alice.address, bob.address)).to.equal(30n);
+      expect(await ledger.totalArrears()).to.equal(30n);
+      expect(await ledger.availableCredit(alice.address)).to.equal(0n);
+    });
+
+    it("never drops a posting: a payer with no limit owes everything as arrears", async () => {
+      const { ledger, poster, alice, bob } = await loadFixture(deployLedgerFixture);
+      const tx = ledger.connect(poster).postSettlement(alice.address, bob.address, 50n);
+      await expect(tx).to.emit(ledger, "SettlementPosted").withArgs(alice.address, bob.address, 50n, 0n, 50n);
+      await expect(tx).not.to.emit(ledger, "CreditsMoved");
+      expect(await ledger.balanceOf(bob.address)).to.equal(0n);
+      expect(await ledger.arrearsOwed(alice.address, bob.address)).to.equal(50n);
+    });
+
+    it("clears arrears FIFO by creditor when the payer earns, before it can spend", async () => {
+      const { ledger, governor, poster, alice, bob, carol, dave } = await loadFixture(deployLedgerFixture);
+      // Alice owes carol 30, then bob 20, then carol 5 more (carol keeps her first place).
+      await ledger.connect(poster).postSettlement(alice.address, carol.address, 30n);
+      await ledger.connect(poster).postSettlement(alice.address, bob.address, 20n);
+      await ledger.connect(poster).postSettlement(alice.address, carol.address, 5n);
+      expect(await ledger.arrearsCreditors(alice.address)).to.deep.equal([carol.address, bob.address]);
+      expect(await ledger.arrearsOwed(alice.address, carol.address)).to.equal(35n);
+
+      await ledger.connect(governor).setCreditLimit(dave.address, 1_000n);
+      await expect(ledger.connect(alice).transfer(dave.address, 1n))
+        .to.be.revertedWithCustomError(ledger, "CreditLedgerArrearsOutstanding")
+        .withArgs(alice.address, 55n);
+
+      // Alice earns 40 (a transfer from dave): carol is paid 35 in full, bob 5 of his 20.
+      const earn = ledger.connect(dave).transfer(alice.address, 40n);
+      await expect(earn).to.emit(ledger, "ArrearsCleared").withArgs(alice.address, carol.address, 35n, 0n);
+      await expect(earn).to.emit(ledger, "ArrearsCleared").withArgs(alice.address, bob.address, 5n, 15n);
+      expect(await ledger.balanceOf(alice.address)).to.equal(0n);
+      expect(await ledger.arrearsCreditors(alice.address)).to.deep.equal([bob.address]);
+      expect(await ledger.arrearsOf(alice.address)).to.equal(15n);
+
+      // Earning through a settlement clears too; what is left over stays with alice.
+      await ledger.connect(poster).postSettlement(dave.address, alice.address, 25n);
+      expect(await ledger.arrearsOf(alice.address)).to.equal(0n);
+      expect(await ledger.arrearsCreditors(alice.address)).to.deep.equal([]);
+      expect(await ledger.balanceOf(alice.address)).to.equal(10n);
+      expect(await ledger.balanceOf(bob.address)).to.equal(20n);
+      expect(await ledger.balanceOf(carol.address)).to.equal(35n);
+      expect(await ledger.totalArrears()).to.equal(0n);
+      expect(await sumOfBalances(ledger, [alice.address, bob.address, carol.address, dave.address])).to.equal(
+        0n,
+      );
+      // Paid up, alice can spend again.
+      await ledger.connect(alice).transfer(dave.address, 10n);
+    });
+
+    it("pays older creditors from the payer's headroom before a new posting", async () => {
+      const { ledger, governor, poster, alice, bob, carol } = await loadFixture(deployLedgerFixture);
+      await ledger.connect(poster).postSettlement(alice.address, carol.address, 30n);
+      await ledger.connect(governor).setCreditLimit(alice.address, 0n);
+      const tx = ledger.connect(poster).postSettlement(alice.address, bob.address, 10n);
+      await expect(tx).to.emit(ledger, "SettlementPosted").withArgs(alice.address, bob.address, 10n, 0n, 10n);
+      expect(await ledger.arrearsCreditors(alice.address)).to.deep.equal([carol.address, bob.address]);
+    });
+
+    it("raising the limit pays creditors at once; anyone may clear arrears from headroom", async () => {
+      const { ledger, governor, poster, alice, bob, carol, outsider } =
+        await loadFixture(deployLedgerFixture);
+      await ledger.connect(poster).postSettlement(alice.address, bob.address, 30n);
+      const raise = ledger.connect(governor).setCreditLimit(alice.address, 20n);
+      await expect(raise).to.emit(ledger, "CreditLimitSet").withArgs(alice.address, 0n, 20n);
+      await expect(raise).to.emit(ledger, "ArrearsCleared").withArgs(alice.address, bob.address, 20n, 10n);
+      expect(await ledger.balanceOf(alice.address)).to.equal(-20n);
+
+      // Bob owes carol; what bob receives from alice's arrears does not clear his own at once…
+      await ledger.connect(poster).postSettlement(bob.address, carol.address, 28n);
+      expect(await ledger.balanceOf(bob.address)).to.equal(0n);
+      await ledger.connect(governor).setCreditLimit(alice.address, 30n);
+      expect(await ledger.arrearsOf(bob.address)).to.equal(8n);
+      expect(await ledger.balanceOf(bob.address)).to.equal(10n);
+      expect(await ledger.availableCredit(bob.address)).to.equal(0n);
+      // …but anyone can make his headroom pay carol, and bob cannot spend it before that.
+      await expect(ledger.connect(outsider).clearArrears(bob.address))
+        .to.emit(ledger, "ArrearsCleared")
+        .withArgs(bob.address, carol.address, 8n, 0n);
+      expect(await ledger.balanceOf(bob.address)).to.equal(2n);
+      expect(await ledger.balanceOf(carol.address)).to.equal(28n);
+      // Nothing owed: a no-op.
+      expect(await ledger.connect(outsider).clearArrears.staticCall(bob.address)).to.equal(0n);
+      await ledger.connect(outsider).clearArrears(bob.address);
+    });
+  });
+});
