@@ -1,0 +1,8 @@
+export { ConfigError, type ConfigIssue } from "./errors";
+export { CONFIG_ENV, CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig, redactConfig } from "./load";
+export {
+  DEFAULT_CONFIG,
+  type FlowPactConfig,
+  type FlowPactConfigOverrides,
+  flowPactConfigSchema,
+} from "./schema";

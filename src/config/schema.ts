@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+const hex32 = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * The one FlowPact configuration. Every field has a default that runs against a local Hardhat
+ * node with an embedded database, so `flowpact` works with no config at all.
+ */
+export const flowPactConfigSchema = z.object({
+  /** JSON-RPC endpoint of the chain that holds the FlowPact contracts. */
+  rpcUrl: z.url({ protocol: /^(https?|wss?)$/, error: "must be an http(s):// or ws(s):// URL" }),
+  /** Expected chain id; when absent the RPC's own `eth_chainId` is used. */
+  chainId: z.number().int().positive().optional(),
+  /** Directory for the embedded database and other local state (absolute after loading). */
+  dataDir: z.string().min(1),
+  /** Directory holding `deployments/<chainId>.json` (absolute after loading). */
+  deploymentsDir: z.string().min(1),
+  /** PostgreSQL connection string; when set it replaces the embedded PGlite database. */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string")
+    .optional(),
+  /** Signing key (32-byte hex). Never printed: see `redactConfig`. */
+  privateKey: z.string().regex(hex32, "must be 0x followed by 64 hex digits").optional(),
+  /** Path of an encrypted Ethereum keystore (v3 JSON) used when no private key is given. */
+  keystore: z.string().min(1).optional(),
+  /** Password of the keystore; when absent the CLI prompts for it on a terminal. */
+  keystorePassword: z.string().optional(),
+  indexer: z.object({
+    /** Blocks a block must be buried under before it is indexed (0 = index the head). */
+    confirmations: z.number().int().min(0).max(10_000),
+    /**
+     * Blocks behind the head after which a block is treated as final: the indexer keeps undo
+     * data (for reorgs) only for blocks younger than this, and backfills older ones in bulk.
+     */
+    finalityDepth: z.number().int().min(0).max(100_000),
+    /** Largest block range asked of `eth_getLogs` in one call during backfill. */
+    logRange: z.number().int().min(1).max(1_000_000),
+    /** Milliseconds between head polls when following the chain. */
+    pollIntervalMs: z.number().int().min(50).max(600_000),
+  }),
+});
+
+export type FlowPactConfig = z.infer<typeof flowPactConfigSchema>;
+
+/** What a caller (CLI flags, tests) may override: any field, nested indexer fields partially. */
+export type FlowPactConfigOverrides = Partial<Omit<FlowPactConfig, "indexer">> & {
+  indexer?: Partial<FlowPactConfig["indexer"]>;
+};
+
+export const DEFAULT_CONFIG = {
+  rpcUrl: "http://127.0.0.1:8545",
+  dataDir: ".flowpact",
+  deploymentsDir: "deployments",
+  indexer: { confirmations: 0, finalityDepth: 64, logRange: 2_000, pollIntervalMs: 1_000 },
+} as const;
