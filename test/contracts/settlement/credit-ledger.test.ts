@@ -1,7 +1,8 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { type Contract, deployConsortium } from "./fixture";
+import { deployRegistry } from "../fixtures";
+import type { Contract } from "./fixture";
 
 const GOVERNOR_ROLE = ethers.id("GOVERNOR_ROLE");
 const INT256_MAX = 2n ** 255n - 1n;
@@ -11,8 +12,10 @@ const INT256_MAX = 2n ** 255n - 1n;
  * can be driven directly; the Settlement contract's postings are covered in settlement.test.ts.
  */
 async function deployLedgerFixture() {
-  const [governor, poster, alice, bob, carol, dave, outsider] = await ethers.getSigners();
-  const consortium = await deployConsortium(governor, [alice, bob, carol, dave]);
+  const registry = await deployRegistry();
+  const { governor, alice, bob, carol, dave, outsider, others } = registry;
+  const consortium = registry.consortium as unknown as Contract;
+  const poster = others[0];
   const ledger = (await ethers.deployContract("CreditLedger", [await consortium.getAddress()])) as Contract;
   await ledger.connect(governor).setSettlement(poster.address);
   return { governor, poster, alice, bob, carol, dave, outsider, consortium, ledger };
@@ -35,8 +38,9 @@ describe("CreditLedger", () => {
     });
 
     it("lets the governor wire the settlement contract once, and nobody else", async () => {
-      const [governor, other] = await ethers.getSigners();
-      const consortium = await deployConsortium(governor, []);
+      const { governor, others, ...registry } = await loadFixture(deployRegistry);
+      const consortium = registry.consortium as unknown as Contract;
+      const other = others[0];
       const ledger = (await ethers.deployContract("CreditLedger", [
         await consortium.getAddress(),
       ])) as Contract;

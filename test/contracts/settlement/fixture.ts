@@ -1,7 +1,14 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { BaseContract, ContractTransactionResponse, Signature, TypedDataDomain } from "ethers";
+import type {
+  ContractRunner,
+  ContractTransactionResponse,
+  Contract as EthersContract,
+  Signature,
+  TypedDataDomain,
+} from "ethers";
 import { ethers } from "hardhat";
+import { deployRegistry, type Registry } from "../fixtures";
 
 /** Settlement parameters used by every settlement test unless a test changes them. */
 export const CHALLENGE_WINDOW = 86_400n;
@@ -38,9 +45,11 @@ export interface FlowTerms {
   rate: bigint;
 }
 
-// Contracts are driven untyped (ethers v6 `BaseContract` with dynamic methods); the ABI is the spec.
-// biome-ignore lint/suspicious/noExplicitAny: untyped ethers contracts, by project convention.
-export type Contract = BaseContract & Record<string, any>;
+/**
+ * An untyped ethers contract (the ABI is the spec; the service uses src/abi) whose `connect`
+ * keeps the dynamic methods, so `contract.connect(signer).commit(...)` type-checks.
+ */
+export type Contract = { connect(runner: ContractRunner | null): Contract } & EthersContract;
 
 export const settlementDomain = (settlement: string, chainId: bigint): TypedDataDomain => ({
   name: "FlowPact Settlement",
@@ -70,35 +79,13 @@ export function malleate(signature: string): string {
 
 export const root = (label: string) => ethers.id(`receipts:${label}`);
 
-/** Deploys a consortium with `members` admitted (each signing with its own key unless given). */
-export async function deployConsortium(
-  governor: HardhatEthersSigner,
-  members: HardhatEthersSigner[],
-  signerOverrides: Map<string, string> = new Map(),
-): Promise<Contract> {
-  const consortium = (await ethers.deployContract("Consortium", [governor.address])) as Contract;
-  let industry = 1;
-  for (const member of members) {
-    await consortium.connect(member).applyForMembership({
-      industry: industry++,
-      segments: 0b1111n,
-      uri: `https://members.example/${member.address}`,
-      contentHash: ethers.id(member.address),
-      signer: signerOverrides.get(member.address) ?? member.address,
-    });
-    await consortium.connect(governor).admit(member.address);
-  }
-  return consortium;
-}
-
-export interface SettlementFixture {
-  governor: HardhatEthersSigner;
-  auditor: HardhatEthersSigner;
-  alice: HardhatEthersSigner;
-  bob: HardhatEthersSigner;
-  carol: HardhatEthersSigner;
-  outsider: HardhatEthersSigner;
+export interface SettlementFixture
+  extends Omit<Registry, "consortium" | "agreementBook" | "offerBook" | "wallet"> {
   consortium: Contract;
+  agreementBook: Contract;
+  offerBook: Contract;
+  wallet: Contract;
+  /** The registry's AgreementBook (alias of `agreementBook`). */
   agreements: Contract;
   ledger: Contract;
   settlement: Contract;
@@ -139,18 +126,18 @@ export async function endOfEpoch(agreements: Contract, agreementId: bigint, epoc
   return end;
 }
 
-/** Deploys Consortium, AgreementBook, CreditLedger and Settlement, wired, with one active agreement. */
+/**
+ * The shared registry (test/contracts/fixtures.ts: Consortium, OfferBook, AgreementBook, members
+ * alice…dave and an ERC-1271 wallet member) plus CreditLedger and Settlement, wired, every member
+ * with a credit limit, and one active agreement between alice and bob.
+ */
 export async function deploySettlementFixture(): Promise<SettlementFixture> {
-  const [governor, auditor, alice, bob, carol, outsider] = await ethers.getSigners();
-  const consortium = await deployConsortium(governor, [alice, bob, carol]);
-  await consortium.connect(governor).grantRole(await consortium.AUDITOR_ROLE(), auditor.address);
-  const agreements = (await ethers.deployContract("AgreementBook", [
-    await consortium.getAddress(),
-  ])) as Contract;
+  const registry = await deployRegistry();
+  const { consortium, agreementBook, governor, alice, bob } = registry;
   const ledger = (await ethers.deployContract("CreditLedger", [await consortium.getAddress()])) as Contract;
   const settlement = (await ethers.deployContract("Settlement", [
     await consortium.getAddress(),
-    await agreements.getAddress(),
+    await agreementBook.getAddress(),
     await ledger.getAddress(),
     CHALLENGE_WINDOW,
     SUBMISSION_WINDOW,
@@ -158,26 +145,32 @@ export async function deploySettlementFixture(): Promise<SettlementFixture> {
   ])) as Contract;
   const settlementAddress = await settlement.getAddress();
   await ledger.connect(governor).setSettlement(settlementAddress);
-  for (const member of [alice, bob, carol]) {
-    await ledger.connect(governor).setCreditLimit(member.address, CREDIT_LIMIT);
+  const walletAddress = await registry.wallet.getAddress();
+  for (const member of [
+    alice.address,
+    bob.address,
+    registry.carol.address,
+    registry.dave.address,
+    walletAddress,
+  ]) {
+    await ledger.connect(governor).setCreditLimit(member, CREDIT_LIMIT);
   }
   const { agreementId, start } = await createActiveAgreement(
-    agreements,
+    agreementBook as unknown as Contract,
     [alice, bob],
     [
       { from: alice.address, to: bob.address, segments: 1n, capPerEpoch: 100n, rate: 10n },
       { from: bob.address, to: alice.address, segments: 2n, capPerEpoch: 50n, rate: 20n },
     ],
   );
+  const untyped = (contract: unknown) => contract as Contract;
   return {
-    governor,
-    auditor,
-    alice,
-    bob,
-    carol,
-    outsider,
-    consortium,
-    agreements,
+    ...registry,
+    consortium: untyped(consortium),
+    agreementBook: untyped(agreementBook),
+    offerBook: untyped(registry.offerBook),
+    wallet: untyped(registry.wallet),
+    agreements: untyped(agreementBook),
     ledger,
     settlement,
     settlementAddress,
