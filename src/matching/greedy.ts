@@ -1,0 +1,118 @@
+import type { FlowAssignment } from "./assignment";
+import { scanPairsOf } from "./candidates";
+import type { PreparedInstance } from "./prepare";
+
+/** Edges sorted at once; larger candidate sets are processed in value bands of about this size. */
+const BAND_EDGES = 2_000_000;
+const BINS_PER_OCTAVE = 64;
+const MIN_LOG2 = -40;
+const BIN_COUNT = 80 * BINS_PER_OCTAVE;
+
+function binOf(value: number): number {
+  const b = Math.floor((Math.log2(value) - MIN_LOG2) * BINS_PER_OCTAVE);
+  return b < 0 ? 0 : b >= BIN_COUNT ? BIN_COUNT - 1 : b;
+}
+
+/**
+ * The baseline: take candidate edges from the highest value per referral down, and give each as
+ * many referrals as the offers, the payer's credit headroom and the partner limits still allow; a
+ * new pair must reach the minimum agreement size on that one edge. Same constraints as the
+ * optimiser, no foresight: it never sends traffic back to let a member afford what it receives.
+ *
+ * Large candidate sets are never materialised: a first pass histograms edge values, then each
+ * value band (highest first) is collected, sorted and processed, which visits edges in exactly the
+ * same order as one global sort (ties broken by scan order).
+ */
+export function solveGreedy(p: PreparedInstance): FlowAssignment[] {
+  const capLeft = Float64Array.from(p.supplyCapacity);
+  const volLeft = Float64Array.from(p.demandVolume);
+  const creditLeft = Float64Array.from(p.headroom);
+  const slots = Int32Array.from(p.partnerSlots);
+  const active = new Set<number>();
+  const out: FlowAssignment[] = [];
+  const minSize = p.config.minAgreementSize;
+
+  const histogram = new Float64Array(BIN_COUNT);
+  let total = 0;
+  for (let i = 0; i < p.n; i++) {
+    scanPairsOf(p, i, (_f, _t, _a, _b, _s, v, u) => {
+      if (v <= 0 || u < 1) return;
+      histogram[binOf(v)]++;
+      total++;
+    });
+  }
+  let hi = BIN_COUNT - 1;
+  while (hi >= 0 && total > 0) {
+    let lo = hi;
+    let count = histogram[lo];
+    while (lo > 0 && count + histogram[lo - 1] <= BAND_EDGES) count += histogram[--lo];
+    if (count > 0) {
+      const band = collectBand(p, lo, hi, count);
+      for (const k of band.order) {
+        const a = band.supply[k];
+        const b = band.demand[k];
+        const i = band.from[k];
+        const j = band.to[k];
+        const r = band.rate[k];
+        const key = Math.min(i, j) * p.n + Math.max(i, j);
+        const isNew = !active.has(key);
+        if (isNew && (slots[i] <= 0 || slots[j] <= 0)) continue;
+        let amount = Math.min(capLeft[a], volLeft[b]);
+        if (r > 0) amount = Math.min(amount, Math.floor(creditLeft[j] / r));
+        amount = Math.floor(amount);
+        if (amount < 1 || (isNew && amount < minSize)) continue;
+        capLeft[a] -= amount;
+        volLeft[b] -= amount;
+        creditLeft[j] -= amount * r;
+        creditLeft[i] += amount * r;
+        if (isNew) {
+          active.add(key);
+          slots[i]--;
+          slots[j]--;
+        }
+        out.push({
+          from: i,
+          to: j,
+          supply: a,
+          demand: b,
+          segment: band.segment[k],
+          value: band.value[k],
+          rate: r,
+          amount,
+        });
+      }
+    }
+    hi = lo - 1;
+  }
+  return out;
+}
+
+function collectBand(p: PreparedInstance, lo: number, hi: number, count: number) {
+  const from = new Int32Array(count);
+  const to = new Int32Array(count);
+  const supply = new Int32Array(count);
+  const demand = new Int32Array(count);
+  const segment = new Int32Array(count);
+  const value = new Float64Array(count);
+  const rate = new Float64Array(count);
+  let k = 0;
+  for (let i = 0; i < p.n; i++) {
+    scanPairsOf(p, i, (f, t, a, b, s, v, u, r) => {
+      if (v <= 0 || u < 1) return;
+      const bin = binOf(v);
+      if (bin < lo || bin > hi) return;
+      from[k] = f;
+      to[k] = t;
+      supply[k] = a;
+      demand[k] = b;
+      segment[k] = s;
+      value[k] = v;
+      rate[k] = r;
+      k++;
+    });
+  }
+  const order = new Uint32Array(k);
+  for (let x = 0; x < k; x++) order[x] = x;
+  order.sort((x, y) => value[y] - value[x] || x - y);
+  return { from, to, supply, demand, segment, value, rate, order };
+}
