@@ -58,6 +58,8 @@ export async function dumpDomain(store: Store): Promise<Record<string, unknown[]
     "disputes",
     "credit_postings",
     "balances",
+    "arrears",
+    "bonds",
     "attestations",
     "events",
   ];

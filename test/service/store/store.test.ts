@@ -31,7 +31,7 @@ function event(blockNumber: bigint, logIndex: number) {
     blockHash: `0x${blockNumber.toString(16).padStart(64, "0")}`,
     txHash: `0x${"ab".repeat(32)}`,
     contract: "CreditLedger",
-    name: "CreditTransferred",
+    name: "CreditsMoved",
     args: { from: ALICE, to: BOB, amount: HUGE },
   };
 }
@@ -71,7 +71,7 @@ async function transfer(
       member,
       balance: (current?.balance ?? 0n) + delta,
       arrears: current?.arrears ?? 0n,
-      credit_limit: null,
+      credit_limit: 0n,
       updated_block: block,
     });
   }
@@ -79,11 +79,10 @@ async function transfer(
     block_number: block,
     log_index: logIndex,
     tx_hash: `0x${"cd".repeat(32)}`,
-    kind: "transfer",
+    kind: "moved",
     payer: ALICE,
     payee: BOB,
     amount,
-    arrears: 0n,
   });
   cs.archive(event(block, logIndex));
 }
@@ -97,7 +96,7 @@ function storeSuite(target: StoreTarget) {
     });
     beforeEach(async () => {
       await store.driver.exec(
-        "TRUNCATE indexer_progress, blocks, events, undo_log, members, offers, agreements, flows, batches, disputes, credit_postings, balances, attestations",
+        "TRUNCATE indexer_progress, blocks, events, undo_log, members, offers, agreements, flows, batches, disputes, credit_postings, balances, arrears, bonds, attestations",
       );
     });
     after(async () => {

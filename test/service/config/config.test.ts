@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { ConfigError, loadConfig, redactConfig } from "../../../src/config";
+
+const KEY = `0x${"11".repeat(32)}`;
+
+describe("config", () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), "flowpact-config-"));
+
+  it("runs locally with no config at all", () => {
+    const config = loadConfig({}, { cwd, env: {} });
+    expect(config.rpcUrl).to.equal("http://127.0.0.1:8545");
+    expect(config.dataDir).to.equal(path.join(cwd, ".flowpact"));
+    expect(config.databaseUrl).to.equal(undefined);
+    expect(config.indexer.confirmations).to.equal(0);
+  });
+
+  it("layers file < environment < overrides", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "flowpact-config-"));
+    writeFileSync(
+      path.join(dir, "flowpact.config.json"),
+      JSON.stringify({
+        rpcUrl: "http://file:1",
+        dataDir: "state",
+        indexer: { confirmations: 3, logRange: 50 },
+      }),
+    );
+    const config = loadConfig(
+      { indexer: { logRange: 7 } },
+      { cwd: dir, env: { FLOWPACT_CONFIRMATIONS: "5", DATABASE_URL: "postgres://u:secret@db/flowpact" } },
+    );
+    expect(config.rpcUrl).to.equal("http://file:1");
+    expect(config.dataDir).to.equal(path.join(dir, "state"));
+    expect(config.indexer).to.include({ confirmations: 5, logRange: 7 });
+    expect(config.databaseUrl).to.equal("postgres://u:secret@db/flowpact");
+  });
+
+  it("names every bad field by where it came from and says what to do", () => {
+    const error = (() => {
+      try {
+        loadConfig(
+          { indexer: { logRange: 0 } },
+          {
+            cwd,
+            env: {
+              FLOWPACT_RPC_URL: "127.0.0.1:8545",
+              FLOWPACT_CONFIRMATIONS: "-2",
+              FLOWPACT_PRIVATE_KEY: "0xabc",
+            },
+            overrideSources: { "indexer.logRange": "--log-range" },
+          },
+        );
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).to.be.instanceOf(ConfigError);
+    const sources = error!.issues.map((i) => i.source).sort();
+    expect(sources).to.deep.equal([
+      "--log-range",
+      "FLOWPACT_CONFIRMATIONS",
+      "FLOWPACT_PRIVATE_KEY",
+      "FLOWPACT_RPC_URL",
+    ]);
+    expect(error!.message).to.contain("FLOWPACT_CONFIRMATIONS: must be a non-negative integer");
+    expect(error!.message).to.contain("FLOWPACT_RPC_URL: must be an http(s):// or ws(s):// URL");
+    expect(error!.message).not.to.contain("0xabc");
+  });
+
+  it("refuses secrets in the config file and redacts them for printing", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "flowpact-config-"));
+    writeFileSync(path.join(dir, "flowpact.config.json"), JSON.stringify({ privateKey: KEY }));
+    expect(() => loadConfig({}, { cwd: dir, env: {} })).to.throw(
+      ConfigError,
+      "secrets do not belong in the config file",
+    );
+    const config = loadConfig(
+      {},
+      { cwd, env: { FLOWPACT_PRIVATE_KEY: KEY, DATABASE_URL: "postgres://u:pw@h/db" } },
+    );
+    const shown = JSON.stringify(redactConfig(config));
+    expect(shown).not.to.contain(KEY.slice(2));
+    expect(shown).not.to.contain(":pw@");
+  });
+});
