@@ -76,7 +76,6 @@ describe("OfferBook", () => {
     it("refuses invalid terms with named errors", async () => {
       const { offerBook, alice } = await loadFixture(deployRegistry);
       const asAlice = offerBook.connect(alice) as Deployed;
-      const now = BigInt(await time.latest());
       const empty = { supplySegments: 0n, capacityPerEpoch: 0n, demandSegments: 0n, volumePerEpoch: 0n };
       await expect(asAlice.postOffer(await validTerms(empty))).to.be.revertedWithCustomError(
         offerBook,
@@ -97,9 +96,11 @@ describe("OfferBook", () => {
       await expect(asAlice.postOffer(await validTerms({ minRate: 9n, maxRate: 8n })))
         .to.be.revertedWithCustomError(offerBook, "OfferBookMinRateAboveMaxRate")
         .withArgs(9n, 8n);
-      // The next block's time is at least now + 1: an expiry at `now` is already in the past.
+      // An offer expiring in the very block that posts it is already past.
+      const terms = await validTerms();
+      const now = BigInt(await time.latest());
       await time.setNextBlockTimestamp(now + 10n);
-      await expect(asAlice.postOffer(await validTerms({ expiry: now + 10n })))
+      await expect(asAlice.postOffer({ ...terms, expiry: now + 10n }))
         .to.be.revertedWithCustomError(offerBook, "OfferBookExpiryInPast")
         .withArgs(now + 10n, now + 10n);
     });
