@@ -1,0 +1,251 @@
+import { expect } from "chai";
+import type { Address, Hex } from "viem";
+import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
+import { LANDING_TOKEN_PARAM } from "../../../src/member/tracking-server";
+import { createTrackingTokenIssuer, decodeTrackingToken } from "../../../src/member/tracking-token";
+import { createStore, type Store } from "../../../src/store/store";
+import { activeAgreement, type MemberChain, memberChain } from "./chain";
+
+/** Follows alice's tracking link and returns the token from the redirect. */
+export async function followLink(
+  running: MemberNodes,
+  referrer: number,
+  agreementId: bigint,
+  flow: number,
+): Promise<{ token: string; location: string }> {
+  const response = await running.nodes[referrer].app.inject({
+    method: "GET",
+    url: `/r/${agreementId}/${flow}`,
+  });
+  expect(response.statusCode, response.body).to.equal(302);
+  const location = String(response.headers.location);
+  const token = new URL(location).searchParams.get(LANDING_TOKEN_PARAM);
+  if (!token) throw new Error(`no token in ${location}`);
+  return { token, location };
+}
+
+export async function postArrival(
+  running: MemberNodes,
+  recipient: number,
+  agreementId: bigint,
+  flow: number,
+  token: string,
+) {
+  const response = await running.nodes[recipient].app.inject({
+    method: "POST",
+    url: `/v1/agreements/${agreementId}/flows/${flow}/arrivals`,
+    payload: { token },
+  });
+  return { status: response.statusCode, body: response.json() as Record<string, unknown> };
+}
+
+describe("member node: tracking links, tokens and arrivals (real Hardhat registry)", function () {
+  this.timeout(120_000);
+  let chain: MemberChain;
+  let store: Store;
+  let running: MemberNodes;
+  let first: bigint;
+  let second: bigint;
+  let clock: bigint;
+  const ALICE = 0;
+  const BOB = 1;
+
+  before(async () => {
+    chain = await memberChain();
+    const a = await activeAgreement(
+      chain,
+      ["alice", "bob"],
+      [
+        ["alice", "bob"],
+        ["bob", "alice"],
+      ],
+    );
+    const b = await activeAgreement(chain, ["alice", "bob"], [["alice", "bob"]]);
+    first = a.agreementId;
+    second = b.agreementId;
+    clock = b.start + 60n;
+    store = await createStore({ memory: true });
+    running = await startMemberNodes(
+      {
+        chainId: chain.chainId,
+        contracts: chain.contracts,
+        publicClient: chain.publicClient,
+        store,
+        logStream: false,
+        now: () => clock,
+      },
+      [
+        {
+          member: chain.registry.alice.address as Address,
+          account: chain.keys.alice,
+          landingUrl: "https://bank.example/welcome",
+        },
+        {
+          member: chain.registry.bob.address as Address,
+          account: chain.keys.bob,
+          landingUrl: "https://insurer.example/hi?c=1",
+        },
+      ],
+    );
+  });
+
+  after(async () => {
+    await running?.close();
+    await store?.close();
+  });
+
+  it("redirects a click to the recipient's landing page with a token, after the click is durable", async () => {
+    const { token, location } = await followLink(running, ALICE, first, 0);
+    expect(location.startsWith(`https://bank.example/welcome?${LANDING_TOKEN_PARAM}=`)).to.equal(true);
+    const decoded = decodeTrackingToken(token);
+    expect(decoded.agreementId).to.equal(first);
+    expect(decoded.flow).to.equal(0);
+    expect(decoded.epoch).to.equal(0n);
+    const rows = await store.driver.query<{ click_id: string }>(
+      "SELECT click_id FROM member_clicks WHERE click_id = $1",
+      [decoded.clickId],
+    );
+    expect(rows).to.have.length(1);
+    const back = await followLink(running, BOB, first, 1);
+    expect(back.location.startsWith(`https://insurer.example/hi?c=1&${LANDING_TOKEN_PARAM}=`)).to.equal(true);
+  });
+
+  it("records an arrival once and refuses the same token again (single use)", async () => {
+    const { token } = await followLink(running, ALICE, first, 0);
+    const ok = await postArrival(running, BOB, first, 0, token);
+    expect(ok.status).to.equal(201);
+    expect(ok.body.status).to.equal("recorded");
+    const rows = await store.driver.query("SELECT * FROM member_arrivals WHERE click_id = $1", [
+      ok.body.clickId,
+    ]);
+    expect(rows).to.have.length(1);
+    const again = await postArrival(running, BOB, first, 0, token);
+    expect(again.status).to.equal(409);
+    expect(again.body.code).to.equal("token_replayed");
+  });
+
+  it("refuses a replay even when both copies arrive in the same group commit", async () => {
+    const { token } = await followLink(running, ALICE, first, 0);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => postArrival(running, BOB, first, 0, token)),
+    );
+    expect(results.filter((r) => r.status === 201)).to.have.length(1);
+    expect(results.filter((r) => r.status === 409)).to.have.length(7);
+  });
+
+  it("refuses tampered tokens with 401 JSON", async () => {
+    const { token } = await followLink(running, ALICE, first, 0);
+    const bytes = Buffer.from(token, "base64url");
+    // flip one bit in the click id, then in the signature, then in the certificate
+    for (const offset of [160, bytes.length - 5, 50]) {
+      const tampered = Buffer.from(bytes);
+      tampered[offset] ^= 0x01;
+      const result = await postArrival(running, BOB, first, 0, tampered.toString("base64url"));
+      expect(result.status, `offset ${offset}`).to.equal(401);
+      expect(result.body.code).to.equal("token_tampered");
+    }
+  });
+
+  it("refuses expired tokens with 410 JSON", async () => {
+    const { token } = await followLink(running, ALICE, first, 0);
+    const saved = clock;
+    clock += 601n;
+    try {
+      const result = await postArrival(running, BOB, first, 0, token);
+      expect(result.status).to.equal(410);
+      expect(result.body.code).to.equal("token_expired");
+    } finally {
+      clock = saved;
+    }
+  });
+
+  it("refuses a token sent to another agreement's or flow's endpoint with 409 JSON", async () => {
+    const { token } = await followLink(running, ALICE, first, 0);
+    const result = await postArrival(running, BOB, second, 0, token);
+    expect(result.status).to.equal(409);
+    expect(result.body.code).to.equal("token_cross_agreement");
+    const wrongFlow = await postArrival(running, BOB, first, 1, token);
+    expect(wrongFlow.body.code).to.equal("token_cross_agreement");
+    // and the token still works where it belongs: a refused attempt does not consume it
+    expect((await postArrival(running, BOB, first, 0, token)).status).to.equal(201);
+  });
+
+  it("refuses tokens signed for another deployment or chain, or by a key that is not the referrer's", async () => {
+    const clickId = `0x${"ab".repeat(32)}` as Hex;
+    const fields = { agreementId: first, flow: 0, epoch: 0n, clickId, expiry: clock + 600n };
+    const forged = [
+      // alice's real key, but another AgreementBook
+      await createTrackingTokenIssuer({
+        account: chain.keys.alice,
+        member: chain.registry.alice.address as Address,
+        domain: { chainId: chain.chainId, agreementBook: chain.contracts.Consortium },
+        now: () => clock,
+      }),
+      // alice's real key, another chain
+      await createTrackingTokenIssuer({
+        account: chain.keys.alice,
+        member: chain.registry.alice.address as Address,
+        domain: { chainId: 1, agreementBook: chain.contracts.AgreementBook },
+        now: () => clock,
+      }),
+      // carol's key pretending to be alice
+      await createTrackingTokenIssuer({
+        account: chain.keys.carol,
+        member: chain.registry.alice.address as Address,
+        domain: { chainId: chain.chainId, agreementBook: chain.contracts.AgreementBook },
+        now: () => clock,
+      }),
+    ];
+    for (const [i, issuer] of forged.entries()) {
+      const result = await postArrival(running, BOB, first, 0, issuer.issue(fields));
+      expect(result.status, `forgery ${i}`).to.equal(401);
+      expect(result.body.code).to.equal("token_tampered");
+    }
+  });
+
+  it("refuses arrivals at a member that is not the flow's recipient, and links of flows it does not refer", async () => {
+    const { token } = await followLink(running, ALICE, first, 0);
+    const result = await postArrival(running, ALICE, first, 0, token);
+    expect(result.status).to.equal(403);
+    const notMine = await running.nodes[ALICE].app.inject({ method: "GET", url: `/r/${first}/1` });
+    expect(notMine.statusCode).to.equal(404);
+    expect(notMine.json().code).to.equal("not_referrer");
+    const unknown = await running.nodes[ALICE].app.inject({ method: "GET", url: `/r/999/0` });
+    expect(unknown.json().code).to.equal("unknown_agreement");
+  });
+
+  it("refuses tracking outside the agreement's schedule", async () => {
+    const saved = clock;
+    clock = 1n;
+    try {
+      const early = await running.nodes[ALICE].app.inject({ method: "GET", url: `/r/${first}/0` });
+      expect(early.statusCode).to.equal(409);
+      expect(early.json().code).to.equal("agreement_not_running");
+    } finally {
+      clock = saved;
+    }
+  });
+
+  it("records a conversion once per arrived click", async () => {
+    const { token } = await followLink(running, ALICE, first, 0);
+    const arrival = await postArrival(running, BOB, first, 0, token);
+    const convert = (clickId: unknown) =>
+      running.nodes[BOB].app.inject({ method: "POST", url: "/v1/conversions", payload: { clickId } });
+    expect((await convert(arrival.body.clickId)).statusCode).to.equal(201);
+    expect((await convert(arrival.body.clickId)).json().code).to.equal("conversion_replayed");
+    expect((await convert(`0x${"00".repeat(32)}`)).json().code).to.equal("unknown_arrival");
+    expect((await convert("nope")).statusCode).to.equal(400);
+  });
+
+  it("acknowledges many concurrent clicks with few commits (group commit)", async () => {
+    const before = running.journal.stats.commits;
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        running.nodes[ALICE].app.inject({ method: "GET", url: `/r/${first}/0` }),
+      ),
+    );
+    expect(responses.every((r) => r.statusCode === 302)).to.equal(true);
+    const commits = running.journal.stats.commits - before;
+    expect(commits).to.be.greaterThan(0).and.lessThan(200);
+  });
+});
