@@ -178,7 +178,8 @@ async function main(): Promise<void> {
     `|---:|---:|---:|---:|:---:|`,
     `| ${oursAtComparison.leaves} | ${fixed(oursAtComparison.seconds)} | ${fixed(openZeppelin.seconds)} | ${speedup.toFixed(1)}x | yes |`,
   ];
-  if (oursAtComparison !== ours) rows.push(`| ${ours.leaves} | ${fixed(ours.seconds)} | ${note} | – | – |`);
+  if (oursAtComparison !== ours)
+    rows.push(`| ${ours.leaves} | ${fixed(ours.seconds)} | did not finish (${note}) | – | – |`);
   const { engine } = await keccak256Hasher();
   writeBenchmarkSection(
     "merkle",

@@ -11,6 +11,16 @@ export type Keccak256Hasher = {
   hashInto(input: Uint8Array, output: Uint8Array, outputOffset: number): void;
   /** keccak256(keccak256(input)) into `output` at `outputOffset`: a StandardMerkleTree leaf. */
   doubleHashInto(input: Uint8Array, output: Uint8Array, outputOffset: number): void;
+  /**
+   * Fills the inner nodes of a tree laid out as in MerkleTree (node i has children 2i+1 and 2i+2,
+   * the `leafCount` leaves already in place at the end of `nodes`): each inner node becomes the
+   * keccak256 of its two children sorted. Calls `onProgress` now and then.
+   */
+  hashInnerNodes(
+    nodes: Uint8Array,
+    leafCount: number,
+    onProgress?: (hashed: number, total: number) => void,
+  ): void;
   /** "wasm-direct" (hash-wasm's module called without its wrapper) or "hash-wasm" (public API). */
   readonly engine: "wasm-direct" | "hash-wasm";
 };
@@ -28,12 +38,30 @@ let shared: Promise<Keccak256Hasher> | undefined;
  * keccak.hashInto(new Uint8Array(0), out, 0); // out = c5d2460186f7233c…
  */
 export function keccak256Hasher(): Promise<Keccak256Hasher> {
-  shared ??= directHasher().catch(() => createKeccak(256).then(wrapperHasher));
+  shared ??= createKeccak256Hasher().catch(() => createKeccak256Hasher({ engine: "hash-wasm" }));
   return shared;
+}
+
+/**
+ * A new hasher on the given engine (default "wasm-direct"). Most callers want the shared
+ * keccak256Hasher(); this exists so both engines can be tested and benchmarked.
+ *
+ * @example
+ * const portable = await createKeccak256Hasher({ engine: "hash-wasm" });
+ */
+export async function createKeccak256Hasher({
+  engine = "wasm-direct",
+}: {
+  engine?: Keccak256Hasher["engine"];
+} = {}): Promise<Keccak256Hasher> {
+  return engine === "wasm-direct" ? directHasher() : wrapperHasher(await createKeccak(256));
 }
 
 /** keccak256("") — the self-test every engine must pass before it is used. */
 const EMPTY_DIGEST = "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470";
+
+/** Inner nodes hashed between two progress reports. */
+const PROGRESS_STEP = 1 << 16;
 
 type Sha3Exports = {
   memory: WebAssembly.Memory;
@@ -57,6 +85,13 @@ async function directHasher(): Promise<Keccak256Hasher> {
   const io = new Uint8Array(wasm.memory.buffer, wasm.Hash_GetBuffer(), 16 * 1024);
   const KECCAK_BITS = 256;
   const KECCAK_PADDING = 0x01; // keccak's original padding (SHA3 uses 0x06)
+  // Inner nodes are hashed in blocks staged inside the module's 16 KB I/O buffer: bytes [0, 64) are
+  // the hash input, then the children of up to BLOCK parents, then those parents' digests. Moving a
+  // pair in and a digest out is then a copyWithin, with no JavaScript object per node. (The module's
+  // memory has a fixed maximum, so the tree itself cannot live inside it.)
+  const BLOCK = 170; // 64 + 170 * (2 + 1) * 32 = 16,384 bytes
+  const CHILDREN_AT = 64;
+  const PARENTS_AT = CHILDREN_AT + 2 * BLOCK * 32;
   const hasher: Keccak256Hasher = {
     engine: "wasm-direct",
     hashInto(input, output, outputOffset) {
@@ -70,6 +105,30 @@ async function directHasher(): Promise<Keccak256Hasher> {
       // The first digest is already where the second hash reads its input.
       wasm.Hash_Calculate(32, KECCAK_BITS, KECCAK_PADDING);
       output.set(io.subarray(0, 32), outputOffset);
+    },
+    hashInnerNodes(nodes, leafCount, onProgress) {
+      let reported = leafCount - 1;
+      for (let last = leafCount - 2; last >= 0; ) {
+        // Parents first..last, whose children (2i+1, 2i+2) all lie past `last`: already final.
+        const first = last === 0 ? 0 : Math.max((last >> 1) + 1, last - BLOCK + 1);
+        io.set(nodes.subarray((2 * first + 1) * 32, (2 * last + 3) * 32), CHILDREN_AT);
+        for (let i = last; i >= first; i--) {
+          const left = CHILDREN_AT + 2 * (i - first) * 32;
+          if (compareWordsAt(io, left, left + 32) <= 0) io.copyWithin(0, left, left + 64);
+          else {
+            io.copyWithin(0, left + 32, left + 64);
+            io.copyWithin(32, left, left + 32);
+          }
+          wasm.Hash_Calculate(64, KECCAK_BITS, KECCAK_PADDING);
+          io.copyWithin(PARENTS_AT + (i - first) * 32, 0, 32);
+        }
+        nodes.set(io.subarray(PARENTS_AT, PARENTS_AT + (last - first + 1) * 32), first * 32);
+        if (onProgress && (reported - first >= PROGRESS_STEP || first === 0)) {
+          reported = first;
+          onProgress(leafCount - 1 - first, leafCount - 1);
+        }
+        last = first - 1;
+      }
     },
   };
   selfTest(hasher);
@@ -89,6 +148,17 @@ function wrapperHasher(keccak: IHasher): Keccak256Hasher {
       hasher.hashInto(input, inner, 0);
       hasher.hashInto(inner, output, outputOffset);
     },
+    hashInnerNodes(nodes, leafCount, onProgress) {
+      const pair = new Uint8Array(64);
+      for (let i = leafCount - 2; i >= 0; i--) {
+        const left = (2 * i + 1) * 32;
+        const ordered = compareWordsAt(nodes, left, left + 32) <= 0;
+        pair.set(nodes.subarray(ordered ? left : left + 32, ordered ? left + 32 : left + 64), 0);
+        pair.set(nodes.subarray(ordered ? left + 32 : left, ordered ? left + 64 : left + 32), 32);
+        hasher.hashInto(pair, nodes, i * 32);
+        if (onProgress && i % PROGRESS_STEP === 0) onProgress(leafCount - 1 - i, leafCount - 1);
+      }
+    },
   };
   selfTest(hasher);
   return hasher;
@@ -98,4 +168,13 @@ function selfTest(hasher: Keccak256Hasher): void {
   const digest = new Uint8Array(32);
   hasher.hashInto(new Uint8Array(0), digest, 0);
   if (Buffer.from(digest).toString("hex") !== EMPTY_DIGEST) throw new Error("keccak256 self-test failed");
+}
+
+/** Compares the 32-byte words at `a` and `b` of `bytes` as big-endian numbers. */
+function compareWordsAt(bytes: Uint8Array, a: number, b: number): number {
+  for (let j = 0; j < 32; j++) {
+    const d = bytes[a + j] - bytes[b + j];
+    if (d !== 0) return d;
+  }
+  return 0;
 }

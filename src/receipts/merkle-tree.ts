@@ -76,20 +76,7 @@ export function buildMerkleTree({
     nodeOfLeaf[leaf] = node;
     nodes.set(leaves.subarray(leaf * 32, leaf * 32 + 32), node * 32);
   }
-  const swapped = new Uint8Array(64);
-  const progressStep = 1 << 16;
-  for (let i = nodeCount - 1 - length; i >= 0; i--) {
-    // Children 2i+1 and 2i+2 are adjacent, so when already sorted they are hashed in place.
-    const left = (2 * i + 1) * 32;
-    if (compareWords(nodes, left, nodes, left + 32) <= 0) {
-      keccak.hashInto(nodes.subarray(left, left + 64), nodes, i * 32);
-    } else {
-      swapped.set(nodes.subarray(left + 32, left + 64), 0);
-      swapped.set(nodes.subarray(left, left + 32), 32);
-      keccak.hashInto(swapped, nodes, i * 32);
-    }
-    if (onProgress && i % progressStep === 0) onProgress(length - 1 - i, length - 1);
-  }
+  keccak.hashInnerNodes(nodes, length, onProgress);
   const word = (node: number): Hex => bytesToHex(nodes.subarray(node * 32, node * 32 + 32));
   const checkLeaf = (leafIndex: number): number => {
     if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= length)
