@@ -1,22 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IConsortiumGated} from "../interfaces/IConsortiumGated.sol";
 import {IConsortiumRoles} from "../interfaces/IConsortiumRoles.sol";
 
 /// @title Access checks against the FlowPact consortium.
 /// @notice Every FlowPact contract other than the Consortium itself inherits this: the Consortium
 /// is the only AccessControl, so roles and membership are checked through it, never copied.
 /// Invariant: the consortium a contract answers to is fixed at deployment.
-abstract contract ConsortiumGated {
-    /// @notice `account` lacks `neededRole` in the consortium.
-    error ConsortiumUnauthorizedAccount(address account, bytes32 neededRole);
-
-    /// @notice `account` is not an active member (never admitted, suspended or exited).
-    error ConsortiumInactiveMember(address account);
-
-    /// @notice The consortium address given to the constructor is the zero address.
-    error ConsortiumZeroAddress();
-
+abstract contract ConsortiumGated is IConsortiumGated {
     IConsortiumRoles private immutable _CONSORTIUM;
 
     /// @dev Restricts a function to holders of `role` in the consortium.
