@@ -31,7 +31,8 @@ const barOptions: Options = {
   etaBuffer: 20,
 };
 
-type Measurement = { leaves: number; seconds: number; root: Hex };
+/** Wall-clock seconds, and CPU seconds of the process (robust when other jobs share the cores). */
+type Measurement = { leaves: number; seconds: number; cpuSeconds: number; root: Hex };
 type OpenZeppelinOutcome = Measurement | { leaves: number; failure: string };
 
 /** 32 random bytes per receipt, drawn in one call (drawing a million times costs seconds). */
@@ -61,6 +62,7 @@ async function measureOurs(receipts: Receipt[]): Promise<Measurement> {
   );
   bar.start(receipts.length, 0, { phase: "leaves" });
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const tree = await buildReceiptTree({
     receipts,
     onProgress: ({ phase, done, total }) => {
@@ -69,9 +71,10 @@ async function measureOurs(receipts: Receipt[]): Promise<Measurement> {
     },
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpuStarted);
   bar.update(bar.getTotal(), { phase: "done" });
   bar.stop();
-  return { leaves: receipts.length, seconds, root: tree.root };
+  return { leaves: receipts.length, seconds, cpuSeconds, root: tree.root };
 }
 
 /** The worker: builds OpenZeppelin's values from the shared click bytes, then times `of()` alone. */
@@ -84,8 +87,15 @@ const values = new Array(leaves);
 for (let i = 0; i < leaves; i++) values[i] = [agreementId, flow, epoch, "0x" + bytes.toString("hex", i * 32, i * 32 + 32)];
 parentPort.postMessage({ type: "started" });
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 const tree = StandardMerkleTree.of(values, encoding);
-parentPort.postMessage({ type: "done", root: tree.root, seconds: (performance.now() - started) / 1000 });
+const cpu = process.cpuUsage(cpuStarted);
+parentPort.postMessage({
+  type: "done",
+  root: tree.root,
+  seconds: (performance.now() - started) / 1000,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+});
 `;
 
 function measureOpenZeppelin(clickBytes: Buffer, leaves: number): Promise<OpenZeppelinOutcome> {
@@ -123,7 +133,7 @@ function measureOpenZeppelin(clickBytes: Buffer, leaves: number): Promise<OpenZe
       void worker.terminate();
       resolve(outcome);
     };
-    worker.on("message", (message: { type: string; root?: Hex; seconds?: number }) => {
+    worker.on("message", (message: { type: string; root?: Hex; seconds?: number; cpuSeconds?: number }) => {
       if (message.type === "started") {
         const started = performance.now();
         bar.start(OZ_TIMEOUT_S, 0, { leaves });
@@ -133,7 +143,7 @@ function measureOpenZeppelin(clickBytes: Buffer, leaves: number): Promise<OpenZe
           OZ_TIMEOUT_S * 1000,
         );
       } else if (message.type === "done") {
-        finish({ leaves, seconds: message.seconds!, root: message.root! });
+        finish({ leaves, seconds: message.seconds!, cpuSeconds: message.cpuSeconds!, root: message.root! });
       }
     });
     worker.on("error", (error) =>
@@ -145,6 +155,11 @@ function measureOpenZeppelin(clickBytes: Buffer, leaves: number): Promise<OpenZe
   });
 }
 
+function cpuSecondsSince(started: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1e6;
+}
+
 function fixed(seconds: number): string {
   return seconds.toFixed(2);
 }
@@ -154,7 +169,7 @@ async function main(): Promise<void> {
   console.log(`merkle benchmark: ${LEAVES} random receipts of one batch (load average ${load})`);
   const clickBytes = randomClickBytes(LEAVES);
   const ours = await measureOurs(receiptsOf(clickBytes, LEAVES));
-  console.log(`ours: ${fixed(ours.seconds)} s, root ${ours.root}`);
+  console.log(`ours: ${fixed(ours.seconds)} s (${fixed(ours.cpuSeconds)} s CPU), root ${ours.root}`);
 
   let openZeppelin = await measureOpenZeppelin(clickBytes, LEAVES);
   let oursAtComparison = ours;
@@ -167,19 +182,24 @@ async function main(): Promise<void> {
     openZeppelin = await measureOpenZeppelin(fallbackBytes, FALLBACK_LEAVES);
     if ("failure" in openZeppelin) throw new Error(`OpenZeppelin ${openZeppelin.failure}`);
   }
-  console.log(`openzeppelin: ${fixed(openZeppelin.seconds)} s, root ${openZeppelin.root}`);
+  console.log(
+    `openzeppelin: ${fixed(openZeppelin.seconds)} s (${fixed(openZeppelin.cpuSeconds)} s CPU), root ${openZeppelin.root}`,
+  );
   if (openZeppelin.root !== oursAtComparison.root)
     throw new Error(`roots differ: ours ${oursAtComparison.root}, openzeppelin ${openZeppelin.root}`);
   console.log("roots are equal");
 
   const speedup = openZeppelin.seconds / oursAtComparison.seconds;
+  const cpuSpeedup = openZeppelin.cpuSeconds / oursAtComparison.cpuSeconds;
   const rows = [
-    `| leaves | ours (s) | OpenZeppelin StandardMerkleTree (s) | speedup | roots equal |`,
-    `|---:|---:|---:|---:|:---:|`,
-    `| ${oursAtComparison.leaves} | ${fixed(oursAtComparison.seconds)} | ${fixed(openZeppelin.seconds)} | ${speedup.toFixed(1)}x | yes |`,
+    "| leaves | ours: wall (CPU) s | OpenZeppelin StandardMerkleTree: wall (CPU) s | speedup wall (CPU) | roots equal |",
+    "|---:|---:|---:|---:|:---:|",
+    `| ${oursAtComparison.leaves} | ${fixed(oursAtComparison.seconds)} (${fixed(oursAtComparison.cpuSeconds)}) | ${fixed(openZeppelin.seconds)} (${fixed(openZeppelin.cpuSeconds)}) | ${speedup.toFixed(1)}x (${cpuSpeedup.toFixed(1)}x) | yes |`,
   ];
   if (oursAtComparison !== ours)
-    rows.push(`| ${ours.leaves} | ${fixed(ours.seconds)} | did not finish (${note}) | – | – |`);
+    rows.push(
+      `| ${ours.leaves} | ${fixed(ours.seconds)} (${fixed(ours.cpuSeconds)}) | did not finish (${note}) | – | – |`,
+    );
   const { engine } = await keccak256Hasher();
   writeBenchmarkSection(
     "merkle",
@@ -189,7 +209,8 @@ async function main(): Promise<void> {
       `Tree of random receipts of one batch, leaf \`[uint256 agreementId, uint256 flow, uint64 epoch, bytes32 clickId]\`,`,
       "OpenZeppelin leaf encoding and sorted leaves; both trees built in the same process run (OpenZeppelin's in a",
       `worker thread with a ${OZ_TIMEOUT_S} s limit). Timed: from receipts in memory to the root. Keccak engine: ${engine}.`,
-      `Load average at start: ${load} (2 cores shared with other jobs, so absolute times vary between runs).`,
+      `Load average at start: ${load} on 2 cores shared with other jobs: wall times vary between runs, CPU`,
+      "seconds (the process's user + system time over the same span) much less.",
       "",
       ...rows,
     ].join("\n"),
