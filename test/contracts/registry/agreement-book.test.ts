@@ -530,6 +530,79 @@ describe("AgreementBook", () => {
     });
   });
 
+  it("property: Active exactly when every party accepted, in any order and mix of transactions and signatures", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 4 }),
+        fc.array(fc.tuple(fc.nat(3), fc.boolean()), { maxLength: 8 }),
+        async (partyCount, steps) => {
+          const { agreementBook, matcher, alice, bob, carol, wallet, walletOwner } =
+            await loadFixture(deployRegistry);
+          const w = await wallet.getAddress();
+          // Members as [account, key that signs for it, how it sends a transaction].
+          const members = [
+            {
+              account: alice.address,
+              key: alice,
+              send: () => (agreementBook.connect(alice) as Deployed).accept(id),
+            },
+            {
+              account: w,
+              key: walletOwner,
+              send: () => viaWallet(wallet, walletOwner, agreementBook, "accept", [id]),
+            },
+            {
+              account: bob.address,
+              key: bob,
+              send: () => (agreementBook.connect(bob) as Deployed).accept(id),
+            },
+            {
+              account: carol.address,
+              key: carol,
+              send: () => (agreementBook.connect(carol) as Deployed).accept(id),
+            },
+          ].slice(0, partyCount);
+          const parties = members.map((m) => m.account);
+          const cycle = parties.map((from, i) => flow(from, parties[(i + 1) % partyCount]));
+          const { agreementId: id, schedule: s } = await propose(agreementBook, matcher, parties, cycle);
+          expect(await agreementBook.termsHash(id)).to.equal(termsHashOf(parties, cycle, s));
+          const accepted = new Set<number>();
+          for (const [pick, bySignature] of steps) {
+            const i = pick % partyCount;
+            const call = bySignature
+              ? (agreementBook.connect(matcher) as Deployed).acceptWithSignatures(
+                  id,
+                  await Promise.all(
+                    members.map(async (m, j) => (j === i ? signAcceptance(m.key, agreementBook, id) : "0x")),
+                  ),
+                )
+              : members[i].send();
+            if (accepted.size === partyCount) {
+              await expect(call)
+                .to.be.revertedWithCustomError(agreementBook, "AgreementBookUnexpectedStatus")
+                .withArgs(id, AgreementStatus.Active, AgreementStatus.Proposed);
+            } else if (accepted.has(i)) {
+              await expect(call)
+                .to.be.revertedWithCustomError(agreementBook, "AgreementBookAlreadyAccepted")
+                .withArgs(id, parties[i]);
+            } else {
+              await expect(call)
+                .to.emit(agreementBook, "AgreementAccepted")
+                .withArgs(id, parties[i], bySignature);
+              accepted.add(i);
+            }
+            const expected = accepted.size === partyCount ? AgreementStatus.Active : AgreementStatus.Proposed;
+            expect(await agreementBook.agreementStatus(id)).to.equal(expected);
+            expect(await agreementBook.settleableEpochs(id)).to.equal(
+              expected === AgreementStatus.Active ? 10n : 0n,
+            );
+          }
+        },
+      ),
+      { numRuns: Number(process.env.FC_RUNS ?? 15), seed: Number(process.env.FC_SEED ?? 42) },
+    );
+  });
+
   describe("reject", () => {
     it("lets a party reject; the proposal is final", async () => {
       const { agreementBook, agreementId, alice, bob } = await loadFixture(withPairProposal);
