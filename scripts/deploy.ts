@@ -31,7 +31,20 @@ export interface DeployOptions {
   auditor?: string;
   /** Where to write `<chainId>.json` (default: `deployments/` at the project root). */
   outDir?: string;
+  /** Settlement challenge window in seconds (default: 1 day; the GOVERNOR can change it). */
+  challengeWindow?: bigint;
+  /** Settlement submission window after an epoch's end in seconds (default: 7 days). */
+  submissionWindow?: bigint;
+  /** Dispute bond in wei of the chain's native coin (default: 0.01). */
+  disputeBond?: bigint;
 }
+
+/** Settlement parameters used when DeployOptions leaves them out. */
+export const SETTLEMENT_DEFAULTS = {
+  challengeWindow: 86_400n,
+  submissionWindow: 7n * 86_400n,
+  disputeBond: 10n ** 16n,
+} as const;
 
 export class DeploymentError extends Error {
   override name = "DeploymentError";
@@ -92,8 +105,23 @@ export async function deployFlowPact(options: DeployOptions = {}): Promise<Deplo
     AgreementBook: await agreementBook.getAddress(),
   };
 
-  // --- CreditLedger and Settlement: deploy them here (they take the consortium and, for
-  // Settlement, `contracts.AgreementBook`), wire their roles, and add them to `contracts`. ---
+  // CreditLedger and Settlement; the ledger accepts settlement postings only from this
+  // Settlement, wired by the deployer while it still holds GOVERNOR (once, for good).
+  const creditLedger = await deploy("CreditLedger", [consortiumAddress]);
+  const settlement = await deploy("Settlement", [
+    consortiumAddress,
+    contracts.AgreementBook,
+    await creditLedger.getAddress(),
+    options.challengeWindow ?? SETTLEMENT_DEFAULTS.challengeWindow,
+    options.submissionWindow ?? SETTLEMENT_DEFAULTS.submissionWindow,
+    options.disputeBond ?? SETTLEMENT_DEFAULTS.disputeBond,
+  ]);
+  contracts.CreditLedger = await creditLedger.getAddress();
+  contracts.Settlement = await settlement.getAddress();
+  const ledger = creditLedger.connect(deployer) as BaseContract & {
+    setSettlement(settlement: string): Promise<ContractTransactionResponse>;
+  };
+  await sent(ledger.setSettlement(contracts.Settlement));
 
   const roles = consortium.connect(deployer) as BaseContract & {
     grantRole(role: string, account: string): Promise<ContractTransactionResponse>;
