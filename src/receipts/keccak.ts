@@ -66,6 +66,9 @@ const PROGRESS_STEP = 1 << 16;
 type Sha3Exports = {
   memory: WebAssembly.Memory;
   Hash_GetBuffer(): number;
+  Hash_Init(bits: number): void;
+  Hash_Update(length: number): void;
+  Hash_Final(padding: number): void;
   Hash_Calculate(length: number, bits: number, padding: number): void;
 };
 
@@ -92,16 +95,29 @@ async function directHasher(): Promise<Keccak256Hasher> {
   const BLOCK = 170; // 64 + 170 * (2 + 1) * 32 = 16,384 bytes
   const CHILDREN_AT = 64;
   const PARENTS_AT = CHILDREN_AT + 2 * BLOCK * 32;
+  /** Hashes `input`, leaving the digest at the start of the I/O buffer. */
+  const absorb = (input: Uint8Array): void => {
+    if (input.length <= io.length) {
+      io.set(input);
+      wasm.Hash_Calculate(input.length, KECCAK_BITS, KECCAK_PADDING);
+      return;
+    }
+    wasm.Hash_Init(KECCAK_BITS); // longer than the buffer (never a tree's input): in chunks
+    for (let at = 0; at < input.length; at += io.length) {
+      const chunk = input.subarray(at, at + io.length);
+      io.set(chunk);
+      wasm.Hash_Update(chunk.length);
+    }
+    wasm.Hash_Final(KECCAK_PADDING);
+  };
   const hasher: Keccak256Hasher = {
     engine: "wasm-direct",
     hashInto(input, output, outputOffset) {
-      io.set(input);
-      wasm.Hash_Calculate(input.length, KECCAK_BITS, KECCAK_PADDING);
+      absorb(input);
       output.set(io.subarray(0, 32), outputOffset);
     },
     doubleHashInto(input, output, outputOffset) {
-      io.set(input);
-      wasm.Hash_Calculate(input.length, KECCAK_BITS, KECCAK_PADDING);
+      absorb(input);
       // The first digest is already where the second hash reads its input.
       wasm.Hash_Calculate(32, KECCAK_BITS, KECCAK_PADDING);
       output.set(io.subarray(0, 32), outputOffset);

@@ -9,6 +9,18 @@ describe("receipts: keccak engines", () => {
     expect((await keccak256Hasher()).engine).to.equal("wasm-direct");
   });
 
+  it("hashes inputs longer than the WASM I/O buffer (16 KB) in chunks", async () => {
+    const input = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 7) & 255);
+    for (const engine of [
+      await createKeccak256Hasher(),
+      await createKeccak256Hasher({ engine: "hash-wasm" }),
+    ]) {
+      const out = new Uint8Array(32);
+      engine.hashInto(input, out, 0);
+      expect(bytesToHex(out), engine.engine).to.equal(keccak256(input));
+    }
+  });
+
   it("property: both engines hash, double-hash and build inner nodes exactly as viem's keccak256", async () => {
     const engines = [await createKeccak256Hasher(), await createKeccak256Hasher({ engine: "hash-wasm" })];
     // Up to 600 leaves: several of the direct engine's 170-parent blocks, odd and even sizes.
