@@ -1,0 +1,73 @@
+import { industryByCode } from "../catalogue/industries";
+import { SEGMENTS } from "../catalogue/segments";
+
+/** A store integer (bigint from the drivers) as a JSON-safe number; block numbers, counts, epochs. */
+export const toInt = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+
+export const toIntOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+
+/** A uint256 or signed amount as a decimal string (JSON numbers lose precision past 2^53). */
+export const toDecimal = (value: unknown): string =>
+  value === null || value === undefined ? "0" : BigInt(value as bigint | string | number).toString();
+
+export const toDecimalOrNull = (value: unknown): string | null =>
+  value === null || value === undefined ? null : BigInt(value as bigint | string | number).toString();
+
+/** Addresses are stored lower-case; requests may use any case (EIP-55 checksums included). */
+export const normaliseAddress = (address: string): string => address.toLowerCase();
+
+export function industryOf(code: number): { code: number; name: string; label: string } {
+  const found = industryByCode(code);
+  return found
+    ? { code: found.code, name: found.name, label: found.label }
+    : { code, name: `industry-${code}`, label: `Industry ${code}` };
+}
+
+/** Names of the catalogue segments set in a bitmap (unknown bits as "bit-N"). */
+export function segmentNames(bitmap: bigint | string | number): string[] {
+  const bits = BigInt(bitmap);
+  const names: string[] = [];
+  for (let bit = 0; bit < 256 && bits >> BigInt(bit) !== 0n; bit++) {
+    if ((bits >> BigInt(bit)) & 1n) names.push(SEGMENTS[bit] ?? `bit-${bit}`);
+  }
+  return names;
+}
+
+/**
+ * A member's display name from its profile URI, since the chain stores no name: a
+ * `data:application/json,{"name":…}` profile gives its name; an http(s) URI its host's first label
+ * ("https://northbank.example/…" → "Northbank", "harbor-savings" → "Harbor Savings"); else the
+ * short address.
+ */
+export function memberName(uri: string | null | undefined, address: string): string {
+  const short = `${address.slice(0, 6)}…${address.slice(-4)}`;
+  if (!uri) return short;
+  if (uri.startsWith("data:application/json")) {
+    const comma = uri.indexOf(",");
+    try {
+      const raw = uri.slice(comma + 1);
+      const json = JSON.parse(
+        uri.slice(0, comma).endsWith(";base64")
+          ? Buffer.from(raw, "base64").toString()
+          : decodeURIComponent(raw),
+      );
+      if (typeof json?.name === "string" && json.name.trim() !== "") return json.name.trim().slice(0, 80);
+    } catch {
+      // not a JSON profile: fall through to the short address
+    }
+    return short;
+  }
+  try {
+    const host = new URL(uri).hostname.replace(/^www\./, "");
+    const label = host.split(".")[0];
+    if (!label || /^\d+$/.test(label) || label === "localhost") return short;
+    return label
+      .split(/[-_]/)
+      .filter((w) => w.length > 0)
+      .map((w) => w[0].toUpperCase() + w.slice(1))
+      .join(" ");
+  } catch {
+    return short;
+  }
+}

@@ -1,0 +1,133 @@
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../context";
+import { toInt, toIntOrNull } from "../format";
+import { errorResponses, pageMeta, pagingQuery } from "../schemas";
+
+interface AttestationRow {
+  attestation_id: bigint;
+  auditor: string;
+  report_hash: string;
+  verdict: string;
+  from_block: bigint;
+  to_block: bigint;
+  block_number: bigint;
+  tx_hash: string;
+}
+
+interface DisputeRow {
+  agreement_id: bigint;
+  flow_index: number;
+  epoch: bigint;
+  counter_count: bigint;
+  status: string;
+  resolved_count: bigint | null;
+  dispute_upheld: boolean | null;
+  auditor: string | null;
+  opened_block: bigint;
+  updated_block: bigint;
+  count: bigint | null;
+}
+
+export function registerAuditRoutes(app: FastifyInstance, ctx: ApiContext) {
+  app.get<{ Querystring: { limit: number; offset: number } }>(
+    "/api/audits",
+    {
+      schema: {
+        operationId: "listAudits",
+        summary: "Auditors' on-chain attestations (verdicts over block ranges) and dispute resolutions",
+        tags: ["audits"],
+        querystring: { type: "object", additionalProperties: false, properties: { ...pagingQuery } },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              ...pageMeta,
+              verdicts: { type: "object", additionalProperties: { type: "integer" } },
+              attestations: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    id: { type: "string" },
+                    auditor: { type: "string" },
+                    reportHash: { type: "string" },
+                    verdict: { type: "string", description: "clean, anomalies or fraud" },
+                    fromBlock: { type: "integer" },
+                    toBlock: { type: "integer" },
+                    blockNumber: { type: "integer" },
+                    txHash: { type: "string" },
+                  },
+                },
+              },
+              disputes: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    agreementId: { type: "string" },
+                    flow: { type: "integer" },
+                    epoch: { type: "integer" },
+                    claimedCount: { type: ["integer", "null"] },
+                    counterCount: { type: "integer" },
+                    status: { type: "string" },
+                    resolvedCount: { type: ["integer", "null"] },
+                    disputeUpheld: { type: ["boolean", "null"] },
+                    auditor: { type: ["string", "null"] },
+                    openedBlock: { type: "integer" },
+                    updatedBlock: { type: "integer" },
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, offset } = request.query;
+      const [{ n }] = await ctx.db.query<{ n: bigint }>("SELECT count(*) AS n FROM attestations");
+      const verdicts = await ctx.db.query<{ verdict: string; n: bigint }>(
+        "SELECT verdict, count(*) AS n FROM attestations GROUP BY verdict",
+      );
+      const attestations = await ctx.db.query<AttestationRow>(
+        `SELECT * FROM attestations ORDER BY block_number DESC, attestation_id DESC
+          LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`,
+      );
+      const disputes = await ctx.db.query<DisputeRow>(
+        `SELECT d.*, b.count FROM disputes d
+           LEFT JOIN batches b ON b.agreement_id = d.agreement_id AND b.flow_index = d.flow_index AND b.epoch = d.epoch
+          ORDER BY d.updated_block DESC LIMIT 100`,
+      );
+      return {
+        total: toInt(n),
+        limit,
+        offset,
+        verdicts: Object.fromEntries(verdicts.map((v) => [v.verdict, toInt(v.n)])),
+        attestations: attestations.map((a) => ({
+          id: a.attestation_id.toString(),
+          auditor: a.auditor,
+          reportHash: a.report_hash,
+          verdict: a.verdict,
+          fromBlock: toInt(a.from_block),
+          toBlock: toInt(a.to_block),
+          blockNumber: toInt(a.block_number),
+          txHash: a.tx_hash,
+        })),
+        disputes: disputes.map((d) => ({
+          agreementId: d.agreement_id.toString(),
+          flow: d.flow_index,
+          epoch: toInt(d.epoch),
+          claimedCount: toIntOrNull(d.count),
+          counterCount: toInt(d.counter_count),
+          status: d.status,
+          resolvedCount: toIntOrNull(d.resolved_count),
+          disputeUpheld: d.dispute_upheld,
+          auditor: d.auditor,
+          openedBlock: toInt(d.opened_block),
+          updatedBlock: toInt(d.updated_block),
+        })),
+      };
+    },
+  );
+}

@@ -1,0 +1,98 @@
+import path from "node:path";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Store } from "../store/store";
+import type { ApiContext, ProposalAction } from "./context";
+import { handleApiError, handleNotFound } from "./errors";
+import { createOpenApiCollector } from "./openapi";
+import { registerAgreementRoutes } from "./routes/agreements";
+import { registerAuditRoutes } from "./routes/audits";
+import { registerBalanceRoutes } from "./routes/balances";
+import { registerBatchRoutes } from "./routes/batches";
+import { registerMemberRoutes } from "./routes/members";
+import { registerNetworkRoutes } from "./routes/network";
+import { registerProposalRoutes } from "./routes/proposals";
+import { registerSummaryRoutes } from "./routes/summary";
+import { registerDashboardRoutes } from "./static";
+
+/** Where `buildDashboard()` writes the dashboard. */
+export const DASHBOARD_DIST = path.join(__dirname, "..", "web", "dist");
+
+export interface CreateApiServerOptions {
+  store: Pick<Store, "driver">;
+  /** Sends `AgreementBook.accept` for `member` (its member node's key). Without it, accept is 501. */
+  acceptProposal?: ProposalAction;
+  /** Sends `AgreementBook.reject` for `member`. Without it, reject is 501. */
+  rejectProposal?: ProposalAction;
+  /** A pino logger, `true` for fastify's default one, `false`/absent for none. */
+  logger?: FastifyBaseLogger | boolean;
+  /** Directory of the built dashboard, served at `/`; `false` serves the API only. */
+  dashboardDir?: string | false;
+  /** Unix seconds used for epochs and expiries (default: the wall clock). */
+  now?: () => number;
+  /** Seconds after an epoch's end during which a missing batch still counts as pending (default 3600). */
+  submissionWindowSeconds?: number;
+}
+
+/**
+ * The dashboard's JSON API over the indexed store (read-only, except the member actions, which
+ * go through the injected functions so the server stays testable without keys). Every route has
+ * JSON schemas: requests are validated (bad input is a 4xx `{error, message}`, never a 5xx),
+ * responses serialised by them, and `/api/openapi.json` documents them.
+ *
+ * @example
+ * const app = await createApiServer({ store, acceptProposal: (member, id) => node.accept(member, id) });
+ * await app.listen({ host: "127.0.0.1", port: 8080 });
+ */
+export async function createApiServer(options: CreateApiServerOptions): Promise<FastifyInstance> {
+  const logger = options.logger;
+  const app: FastifyInstance = (typeof logger === "object"
+    ? Fastify({ loggerInstance: logger, bodyLimit: 64 * 1024, routerOptions: { maxParamLength: 200 } })
+    : Fastify({
+        logger: logger === true,
+        bodyLimit: 64 * 1024,
+        routerOptions: { maxParamLength: 200 },
+      })) as unknown as FastifyInstance;
+  const ctx: ApiContext = {
+    db: options.store.driver,
+    now: options.now ?? (() => Date.now() / 1000),
+    submissionWindowSeconds: options.submissionWindowSeconds ?? 3600,
+    acceptProposal: options.acceptProposal,
+    rejectProposal: options.rejectProposal,
+  };
+  const openapi = createOpenApiCollector();
+  app.addHook("onRoute", openapi.onRoute);
+  app.setErrorHandler(handleApiError);
+  app.setNotFoundHandler(handleNotFound);
+  // POST bodies are optional: an empty body with a JSON content type is not an error here.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error("the body is not valid JSON"), { statusCode: 400 }), undefined);
+    }
+  });
+
+  registerSummaryRoutes(app, ctx);
+  registerMemberRoutes(app, ctx);
+  registerProposalRoutes(app, ctx);
+  registerAgreementRoutes(app, ctx);
+  registerBatchRoutes(app, ctx);
+  registerBalanceRoutes(app, ctx);
+  registerNetworkRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () =>
+    openapi.document({
+      title: "FlowPact dashboard API",
+      version: "1",
+      description:
+        "Read-only view of the indexed FlowPact consortium (members, agreements, batches, credits, audits) and the member actions on proposals. Amounts and uint256 ids are decimal strings.",
+    }),
+  );
+  const dashboardDir = options.dashboardDir === undefined ? DASHBOARD_DIST : options.dashboardDir;
+  if (dashboardDir !== false) registerDashboardRoutes(app, dashboardDir);
+  await app.ready();
+  return app;
+}

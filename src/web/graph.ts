@@ -1,0 +1,166 @@
+import type { Network, NetworkEdge, NetworkNode } from "./api";
+import { CYCLE_COLOR, industryColor } from "./colors";
+import { compact, s } from "./dom";
+import { forceLayout, type Point } from "./layout";
+
+const WIDTH = 760;
+const HEIGHT = 440;
+
+/**
+ * The traffic network as SVG: members are circles coloured by industry, their area proportional
+ * to the absolute credit balance (members in debit are drawn hollow); agreement flows are arrows
+ * whose width grows with the referrals settled on them; flows of 3- and 4-party cycles are
+ * amber; proposed flows are dashed.
+ */
+export function createNetworkGraph(svg: SVGSVGElement, onSelect: (member: string) => void) {
+  svg.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT}`);
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  let positions = new Map<string, Point>();
+  let shapeKey = "";
+
+  function radiusOf(node: NetworkNode, maxAbs: number) {
+    const abs = Math.abs(Number(node.balance));
+    return 6 + 16 * Math.sqrt(maxAbs > 0 ? abs / maxAbs : 0);
+  }
+
+  function render(network: Network, selected: string | undefined) {
+    const maxAbs = Math.max(0, ...network.nodes.map((n) => Math.abs(Number(n.balance))));
+    const radius = new Map(network.nodes.map((n) => [n.id, radiusOf(n, maxAbs)]));
+    const nextKey = `${network.nodes.map((n) => n.id).join(",")}|${network.edges.map((e) => `${e.from}>${e.to}:${e.state}`).join(",")}`;
+    if (nextKey !== shapeKey) {
+      positions = forceLayout(
+        network.nodes.map((n) => ({ id: n.id, group: n.industry, radius: radius.get(n.id)! })),
+        network.edges.filter((e) => e.state === "running"),
+        positions,
+        { width: WIDTH, height: HEIGHT, iterations: 400 },
+      );
+      shapeKey = nextKey;
+    }
+    const maxSettled = Math.max(1, ...network.edges.map((e) => e.settledReferrals));
+    const names = new Map(network.nodes.map((n) => [n.id, n.name]));
+    const defs = s(
+      "defs",
+      {},
+      marker("arrow", "#8a96a3"),
+      marker("arrow-cycle", CYCLE_COLOR),
+      marker("arrow-proposed", "#b6bec7"),
+      marker("arrow-selected", "#1f2933"),
+    );
+    const edgeLayer = s("g", { class: "edges" });
+    for (const edge of network.edges) {
+      const a = positions.get(edge.from);
+      const b = positions.get(edge.to);
+      if (!a || !b) continue;
+      edgeLayer.append(edgePath(edge, a, b, radius.get(edge.to) ?? 6, maxSettled, names, selected));
+    }
+    const nodeLayer = s("g", { class: "nodes" });
+    for (const node of network.nodes) {
+      const p = positions.get(node.id);
+      if (!p) continue;
+      const r = radius.get(node.id)!;
+      const color = industryColor(node.industry);
+      const debit = Number(node.balance) < 0;
+      const isSelected = node.id === selected;
+      const g = s(
+        "g",
+        {
+          class: `node${isSelected ? " selected" : ""}`,
+          "data-member": node.id,
+          transform: `translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`,
+          tabindex: 0,
+          role: "button",
+          "aria-label": `${node.name}, ${node.industryLabel}, balance ${node.balance}`,
+          onclick: () => onSelect(node.id),
+          onkeydown: (event: Event) => {
+            if ((event as KeyboardEvent).key === "Enter") onSelect(node.id);
+          },
+        },
+        s(
+          "title",
+          {},
+          `${node.name} · ${node.industryLabel}\nbalance ${Number(node.balance).toLocaleString("en-US")} (limit ${Number(node.creditLimit).toLocaleString("en-US")})`,
+        ),
+        isSelected ? s("circle", { r: r + 5, class: "halo" }) : null,
+        s("circle", {
+          r,
+          fill: debit ? "#ffffff" : color,
+          stroke: color,
+          "stroke-width": debit ? 2.5 : 1.5,
+          "fill-opacity": 1,
+        }),
+        s("text", { y: r + 11, class: "label" }, node.name),
+      );
+      nodeLayer.append(g);
+    }
+    svg.replaceChildren(defs, edgeLayer, nodeLayer);
+  }
+  return { render };
+}
+
+function marker(id: string, color: string) {
+  return s(
+    "marker",
+    {
+      id,
+      viewBox: "0 0 10 10",
+      refX: 9,
+      refY: 5,
+      markerWidth: 5,
+      markerHeight: 5,
+      orient: "auto-start-reverse",
+    },
+    s("path", { d: "M0,0 L10,5 L0,10 z", fill: color }),
+  );
+}
+
+function edgePath(
+  edge: NetworkEdge,
+  a: Point,
+  b: Point,
+  targetRadius: number,
+  maxSettled: number,
+  names: ReadonlyMap<string, string>,
+  selected: string | undefined,
+) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const d = Math.max(1, Math.hypot(dx, dy));
+  // Bend every edge to its left: a reciprocal pair becomes two distinct arcs.
+  const bend = Math.min(40, d * 0.15);
+  const mx = (a.x + b.x) / 2 - (dy / d) * bend;
+  const my = (a.y + b.y) / 2 + (dx / d) * bend;
+  // End the arrow on the target's rim.
+  const tx = b.x - mx;
+  const ty = b.y - my;
+  const td = Math.max(1, Math.hypot(tx, ty));
+  const ex = b.x - (tx / td) * (targetRadius + 3);
+  const ey = b.y - (ty / td) * (targetRadius + 3);
+  const width = edge.state === "proposed" ? 1.2 : 1 + 5 * Math.sqrt(edge.settledReferrals / maxSettled);
+  const touchesSelected = selected !== undefined && (edge.from === selected || edge.to === selected);
+  const tone =
+    edge.state === "proposed" ? "proposed" : edge.cycle ? "cycle" : touchesSelected ? "selected" : "plain";
+  const markerId = {
+    proposed: "arrow-proposed",
+    cycle: "arrow-cycle",
+    selected: "arrow-selected",
+    plain: "arrow",
+  }[tone];
+  return s(
+    "path",
+    {
+      class: `edge ${tone}${selected !== undefined && !touchesSelected ? " dim" : ""}`,
+      d: `M${a.x.toFixed(1)},${a.y.toFixed(1)} Q${mx.toFixed(1)},${my.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`,
+      "stroke-width": width.toFixed(2),
+      "marker-end": `url(#${markerId})`,
+      "data-from": edge.from,
+      "data-to": edge.to,
+      "data-settled": edge.settledReferrals,
+      "data-cycle": edge.cycle,
+    },
+    s(
+      "title",
+      {},
+      `${names.get(edge.from)} → ${names.get(edge.to)}\n${edge.state === "proposed" ? "proposed" : `${compact(edge.settledReferrals)} referrals settled, ${compact(edge.settledCredits)} credits`}${edge.cycle ? "\npart of a cycle agreement" : ""}`,
+    ),
+  );
+}

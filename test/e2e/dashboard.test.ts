@@ -1,0 +1,141 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import type { FastifyInstance } from "fastify";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { createApiServer } from "../../src/api/server";
+import type { Queryable } from "../../src/store/driver";
+import { createStore, type Store } from "../../src/store/store";
+import { buildDashboard } from "../../src/web/build";
+import { type ConsortiumState, fillConsortiumState } from "../service/api/consortium-state";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = path.join(__dirname, "screenshots", "dashboard.png");
+
+/**
+ * Accepts like the member node and the indexer together would: records the call, then updates
+ * the agreement row as the indexer does on `AgreementAccepted` (and `AgreementActivated` once
+ * every party has accepted).
+ */
+function recordingAcceptance(db: Queryable, calls: Array<{ member: string; agreementId: bigint }>) {
+  return async (member: string, agreementId: bigint) => {
+    calls.push({ member, agreementId });
+    await db.query(
+      `UPDATE agreements SET accepted_by = accepted_by || jsonb_build_array($2::text), updated_block = updated_block + 1
+        WHERE agreement_id = $1`,
+      [agreementId, member],
+    );
+    await db.query(
+      `UPDATE agreements SET status = 'active'
+        WHERE agreement_id = $1 AND (SELECT count(*) FROM jsonb_array_elements_text(parties) p
+                                      WHERE NOT accepted_by ? p) = 0`,
+      [agreementId],
+    );
+    return { hash: `0x${"ab".repeat(32)}` };
+  };
+}
+
+describe("dashboard in a real browser", function () {
+  this.timeout(170_000);
+  let store: Store;
+  let app: FastifyInstance;
+  let context: BrowserContext;
+  let page: Page;
+  let state: ConsortiumState;
+  let url: string;
+  let userDataDir: string;
+  const calls: Array<{ member: string; agreementId: bigint }> = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log("dashboard browser test skipped: /usr/bin/chromium is not installed");
+      this.skip();
+    }
+    const dashboardDir = await buildDashboard();
+    store = await createStore({ memory: true });
+    const now = Math.floor(Date.now() / 1000);
+    state = await fillConsortiumState(store.driver, { now, epochLength: 60 });
+    app = await createApiServer({
+      store,
+      dashboardDir,
+      acceptProposal: recordingAcceptance(store.driver, calls),
+      // Two epochs to submit a batch, so the skipped epoch shows as missing.
+      submissionWindowSeconds: 120,
+    });
+    url = await app.listen({ host: "127.0.0.1", port: 0 });
+    userDataDir = mkdtempSync(path.join(tmpdir(), "flowpact-chromium-"));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+      viewport: { width: 1366, height: 768 },
+      deviceScaleFactor: 1,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    const member = state.proposals[0].waitingFor[0];
+    await page.goto(`${url}/#member=${member}`);
+    await page.waitForSelector("body[data-loaded=true]", { timeout: 60_000 });
+  });
+
+  after(async () => {
+    await context?.close();
+    await app?.close();
+    await store?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  it("draws every member in the network graph and at least one settled flow", async () => {
+    const drawn = await page.$$eval("#graph g.node", (nodes) =>
+      nodes.map((n) => n.getAttribute("data-member")),
+    );
+    expect(drawn).to.have.members(state.members.map((m) => m.address));
+    const settled = await page.$$eval("#graph path.edge", (edges) =>
+      edges.map((e) => Number(e.getAttribute("data-settled"))).filter((n) => n > 0),
+    );
+    expect(settled.length).to.be.greaterThan(0);
+    expect(await page.locator("#graph path.edge[data-cycle]").count()).to.be.greaterThan(0);
+    const labels = await page.$$eval("#graph g.node text", (texts) => texts.map((t) => t.textContent));
+    expect(labels).to.include.members(state.members.map((m) => m.name));
+  });
+
+  it("fills the agreements, batches, balances and audits", async () => {
+    expect(await page.locator("#agreements-table tbody tr[data-agreement]").count()).to.equal(
+      state.activeAgreements.length + state.proposals.length,
+    );
+    expect(await page.locator("#batches-table tbody tr[data-batch]").count()).to.equal(40);
+    for (const status of ["committed", "claimed"])
+      expect(await page.locator(`#batches-table tr[data-status=${status}]`).count()).to.be.greaterThan(0);
+    expect(await page.locator("#balance-chart path.series").count()).to.equal(6);
+    expect(await page.locator("#audits li[data-verdict]").count()).to.equal(3);
+    expect(await page.locator('[data-stat="members"] .value').textContent()).to.equal(
+      String(state.members.length),
+    );
+    await page.click(`#agreements-table tr[data-agreement="${state.agreementWithMissingEpoch}"]`);
+    await page.waitForSelector("#agreement-detail .epoch[data-state=missing]");
+    expect(await page.locator("#agreement-detail .epoch[data-state=settled]").count()).to.be.greaterThan(5);
+  });
+
+  it("lets a member accept a proposal from its own view", async () => {
+    const proposal = state.proposals[0];
+    const member = proposal.waitingFor[0];
+    expect(await page.locator("#member-select").inputValue()).to.equal(member);
+    const card = page.locator(`#member-view [data-proposal="${proposal.id}"]`);
+    await card.waitFor();
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await card.locator("button[data-action=accept]").click();
+    // Every other party had accepted: the agreement activates and leaves the member's proposals.
+    await card.waitFor({ state: "detached", timeout: 15_000 });
+    expect(calls).to.deep.equal([{ member, agreementId: BigInt(proposal.id) }]);
+    await page.waitForSelector(`#agreements-table tr[data-agreement="${proposal.id}"] .badge.good`);
+    expect(await page.locator("#toast").textContent()).to.contain(`Accepted agreement #${proposal.id}`);
+  });
+});
