@@ -23,6 +23,8 @@ export interface ArchivedEvent {
 export interface ChangeSet {
   get<T extends Row = Row>(table: string, key: Row): Promise<T | undefined>;
   put(table: string, row: Row): void;
+  /** Deletes the row with this key (a no-op when there is none). */
+  remove(table: string, key: Row): void;
   archive(event: ArchivedEvent): void;
   /** Number of rows waiting to be written (events excluded). */
   readonly size: number;
@@ -42,15 +44,18 @@ export class UnknownTableError extends Error {
 export function createChangeSet(db: Queryable, keys: TableKeys): ChangeSet {
   // table -> key string -> row (undefined when known to be absent)
   const cache = new Map<string, Map<string, Row | undefined>>();
-  const dirty = new Map<string, Map<string, Row>>();
+  // A `null` row marks a deletion.
+  const dirty = new Map<string, Map<string, Row | null>>();
   const events: ArchivedEvent[] = [];
+  // Key string -> key columns of every dirty row (cache keys are per table, so prefix them).
+  const keyRows = new Map<string, Row>();
 
   const keyColumns = (table: string) => {
     const columns = keys.get(table);
     if (!columns) throw new UnknownTableError(table);
     return columns;
   };
-  const keyOf = (table: string, row: Row) => toJson(keyColumns(table).map((c) => row[c]));
+  const keyOf = (table: string, row: Row) => `${table}:${toJson(keyColumns(table).map((c) => row[c]))}`;
   const tableCache = (table: string) => {
     let c = cache.get(table);
     if (!c) {
@@ -80,14 +85,10 @@ export function createChangeSet(db: Queryable, keys: TableKeys): ChangeSet {
       return row;
     },
     put(table, row) {
-      const k = keyOf(table, row);
-      tableCache(table).set(k, row);
-      let d = dirty.get(table);
-      if (!d) {
-        d = new Map();
-        dirty.set(table, d);
-      }
-      d.set(k, row);
+      markDirty(table, row, row);
+    },
+    remove(table, key) {
+      markDirty(table, key, null);
     },
     archive(event) {
       events.push(event);
@@ -95,14 +96,39 @@ export function createChangeSet(db: Queryable, keys: TableKeys): ChangeSet {
     async flush(tx, { undoBlock }) {
       if (undoBlock !== undefined) {
         for (const [table, rows] of dirty)
-          await saveUndoImages(tx, table, keyColumns(table), [...rows.values()], undoBlock);
+          await saveUndoImages(
+            tx,
+            table,
+            keyColumns(table),
+            [...rows.keys()].map((k) => keyRows.get(k)!),
+            undoBlock,
+          );
       }
-      for (const [table, rows] of dirty) await upsertRows(tx, table, keyColumns(table), [...rows.values()]);
+      for (const [table, rows] of dirty) {
+        const columns = keyColumns(table);
+        const puts = [...rows.values()].filter((r): r is Row => r !== null);
+        const removals = [...rows.entries()].filter(([, r]) => r === null).map(([k]) => keyRows.get(k)!);
+        await deleteRows(tx, table, columns, removals);
+        await upsertRows(tx, table, columns, puts);
+      }
       if (events.length > 0) await insertEvents(tx, events);
       dirty.clear();
+      keyRows.clear();
       events.length = 0;
     },
   };
+
+  function markDirty(table: string, keySource: Row, row: Row | null) {
+    const k = keyOf(table, keySource);
+    keyRows.set(k, Object.fromEntries(keyColumns(table).map((c) => [c, keySource[c]])));
+    tableCache(table).set(k, row ?? undefined);
+    let d = dirty.get(table);
+    if (!d) {
+      d = new Map();
+      dirty.set(table, d);
+    }
+    d.set(k, row);
+  }
 }
 
 async function saveUndoImages(
@@ -123,6 +149,16 @@ async function saveUndoImages(
       ORDER BY e.ord`,
     [block, table, toJson(keyImages)],
   );
+}
+
+async function deleteRows(tx: Queryable, table: string, key: readonly string[], keys: Row[]) {
+  for (const k of keys) {
+    const where = key.map((c, i) => `${ident(c)} = $${i + 1}`).join(" AND ");
+    await tx.query(
+      `DELETE FROM ${ident(table)} WHERE ${where}`,
+      key.map((c) => toParam(k[c])),
+    );
+  }
 }
 
 async function upsertRows(tx: Queryable, table: string, key: readonly string[], rows: Row[]) {

@@ -1,0 +1,249 @@
+import type { Log } from "viem";
+import type { FlowPactPublicClient } from "../chain/clients";
+import type { Deployment } from "../chain/deployments";
+import type { FlowPactConfig } from "../config";
+import { type ChangeSet, createChangeSet } from "../store/changeSet";
+import type { Queryable } from "../store/driver";
+import {
+  countEvents,
+  getIndexerProgress,
+  getRecentBlocks,
+  type IndexerProgress,
+  saveBlock,
+  saveIndexerProgress,
+} from "../store/queries/progress";
+import { pruneFinalized, rollbackToBlock } from "../store/rollback";
+import type { Store } from "../store/store";
+import { loadTableKeys, type TableKeys } from "../store/tables";
+import { createEventDecoder } from "./events";
+import { HANDLERS } from "./handlers";
+import { type ProgressReporter, silentProgress } from "./progress";
+import { fetchBlockLogs, fetchHeader, fetchLogs } from "./sync/chain";
+import { type BlockHeader, type RealtimeEvent, ReorgTooDeepError } from "./sync/types";
+
+export interface IndexerOptions {
+  store: Store;
+  publicClient: FlowPactPublicClient;
+  deployment: Deployment;
+  settings: FlowPactConfig["indexer"];
+  progress?: ProgressReporter;
+  /** Called after each realtime event is applied (block, reorg, finalize). */
+  onRealtimeEvent?: (event: RealtimeEvent) => void;
+}
+
+export interface IndexerStatus {
+  head: bigint;
+  /** Highest block the indexer may index now: head minus confirmations. */
+  target: bigint;
+  indexedBlock: bigint;
+  eventCount: bigint;
+}
+
+/** The store was filled from another chain or deployment than the one configured. */
+export class IndexerChainMismatchError extends Error {
+  override name = "IndexerChainMismatchError";
+  constructor(stored: bigint, configured: number) {
+    super(
+      `the store holds chain ${stored} but the deployment is for chain ${configured}: use another data directory (FLOWPACT_DATA_DIR) or database`,
+    );
+  }
+}
+
+/**
+ * The indexer: backfills finalized history in bulk block ranges (one transaction per range,
+ * no undo data needed), then follows younger blocks one by one (one transaction per block,
+ * with undo images), checking each block's parent hash so a reorg is rolled back to the fork
+ * point exactly. Progress is stored in the same transactions, so a restart resumes where the
+ * last committed write left off and no event is ever applied twice.
+ */
+export function createIndexer(options: IndexerOptions) {
+  const { store, publicClient, deployment, settings } = options;
+  const decoder = createEventDecoder(deployment);
+  const progressReporter = options.progress ?? silentProgress;
+  const emit = options.onRealtimeEvent ?? (() => {});
+  let keys: TableKeys | undefined;
+
+  async function loadProgress(): Promise<IndexerProgress> {
+    const stored = await getIndexerProgress(store.driver);
+    if (stored) {
+      if (stored.chainId !== BigInt(deployment.chainId))
+        throw new IndexerChainMismatchError(stored.chainId, deployment.chainId);
+      return stored;
+    }
+    const initial: IndexerProgress = {
+      chainId: BigInt(deployment.chainId),
+      startBlock: BigInt(deployment.startBlock),
+      indexedBlock: BigInt(deployment.startBlock) - 1n,
+      indexedHash: null,
+      eventCount: 0n,
+    };
+    await saveIndexerProgress(store.driver, initial);
+    return initial;
+  }
+
+  async function apply(changes: ChangeSet, logs: Log[]): Promise<number> {
+    let applied = 0;
+    for (const log of logs) {
+      const event = decoder.decode(log);
+      if (!event) continue;
+      changes.archive({
+        blockNumber: event.blockNumber,
+        logIndex: event.logIndex,
+        blockHash: event.blockHash,
+        txHash: event.txHash,
+        contract: event.contract,
+        name: event.name,
+        args: event.args,
+      });
+      await HANDLERS[event.contract][event.name]?.(event, changes);
+      applied++;
+    }
+    return applied;
+  }
+
+  /** Writes the changes of blocks ..`header` in one transaction, with undo data if `undo`. */
+  async function commit(
+    progress: IndexerProgress,
+    header: BlockHeader,
+    logs: Log[],
+    undo: boolean,
+  ): Promise<IndexerProgress> {
+    keys ??= await loadTableKeys(store.driver);
+    const tableKeys = keys;
+    return store.driver.transaction(async (tx) => {
+      const changes = createChangeSet(tx, tableKeys);
+      const applied = await apply(changes, logs);
+      await changes.flush(tx, { undoBlock: undo ? header.number : undefined });
+      await saveBlock(tx, header);
+      const next: IndexerProgress = {
+        ...progress,
+        indexedBlock: header.number,
+        indexedHash: header.hash,
+        eventCount: progress.eventCount + BigInt(applied),
+      };
+      await saveIndexerProgress(tx, next);
+      return next;
+    });
+  }
+
+  /** Finds the newest stored block still on the chain and undoes everything after it. */
+  async function handleReorg(progress: IndexerProgress): Promise<IndexerProgress> {
+    const stored = await getRecentBlocks(store.driver, settings.finalityDepth + 2);
+    for (const block of stored) {
+      const onChain = await fetchHeader(publicClient, block.number);
+      if (onChain?.hash !== block.hash) continue;
+      const next = await store.driver.transaction(async (tx) => {
+        await rollbackToBlock(tx, block.number);
+        const rolledBack: IndexerProgress = {
+          ...progress,
+          indexedBlock: block.number,
+          indexedHash: block.hash,
+          eventCount: await countEvents(tx),
+        };
+        await saveIndexerProgress(tx, rolledBack);
+        return rolledBack;
+      });
+      emit({ type: "reorg", forkBlock: block.number, replacedTip: progress.indexedBlock });
+      return next;
+    }
+    throw new ReorgTooDeepError(stored.at(-1)?.number ?? progress.indexedBlock);
+  }
+
+  /** Indexes what is available now; returns where it got. Call repeatedly to follow the chain. */
+  async function tick(): Promise<IndexerStatus> {
+    let progress = await loadProgress();
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+
+    // The block we stopped at may have been replaced while we were away.
+    if (progress.indexedHash !== null) {
+      const tip = await fetchHeader(publicClient, progress.indexedBlock);
+      if (tip?.hash !== progress.indexedHash) progress = await handleReorg(progress);
+    }
+
+    const target = head - BigInt(settings.confirmations);
+    const finalized = head - BigInt(settings.finalityDepth);
+    const backfillEnd = target < finalized ? target : finalized;
+
+    // Backfill: final blocks in ranges, the next range fetched while this one is written.
+    if (progress.indexedBlock < backfillEnd) {
+      progressReporter.start(progress.indexedBlock + 1n, backfillEnd);
+      const range = BigInt(settings.logRange);
+      const fetchRange = (from: bigint) => {
+        const to = from + range - 1n < backfillEnd ? from + range - 1n : backfillEnd;
+        return Promise.all([
+          fetchLogs(publicClient, decoder.addresses, from, to),
+          fetchHeader(publicClient, to),
+        ]);
+      };
+      let pending = fetchRange(progress.indexedBlock + 1n);
+      while (progress.indexedBlock < backfillEnd) {
+        const [logs, header] = await pending;
+        if (!header) throw new Error("the chain got shorter during backfill; retry");
+        if (header.number < backfillEnd) pending = fetchRange(header.number + 1n);
+        logs.sort((a, b) => Number(a.blockNumber! - b.blockNumber!) || a.logIndex! - b.logIndex!);
+        const before = progress.eventCount;
+        progress = await commit(progress, header, logs, false);
+        progressReporter.update(progress.indexedBlock, Number(progress.eventCount - before));
+      }
+      progressReporter.finish();
+    }
+
+    // Realtime: young blocks one at a time, each checked against its parent.
+    while (progress.indexedBlock < target) {
+      const header = await fetchHeader(publicClient, progress.indexedBlock + 1n);
+      if (!header) break;
+      if (progress.indexedHash !== null && header.parentHash !== progress.indexedHash) {
+        progress = await handleReorg(progress);
+        continue;
+      }
+      const logs = await fetchBlockLogs(publicClient, decoder.addresses, header.hash);
+      progress = await commit(progress, header, logs, true);
+      emit({ type: "block", block: header, logs });
+    }
+
+    // Finalize: forget undo data nobody can need any more.
+    const prunable = finalized < progress.indexedBlock ? finalized : progress.indexedBlock;
+    if (prunable >= BigInt(deployment.startBlock)) {
+      await store.driver.transaction((tx) => pruneFinalized(tx, prunable));
+      emit({ type: "finalize", block: prunable });
+    }
+    return { head, target, indexedBlock: progress.indexedBlock, eventCount: progress.eventCount };
+  }
+
+  /**
+   * Runs ticks: with `once`, until the store has caught up with head − confirmations; otherwise
+   * every `pollIntervalMs` until `signal` aborts.
+   */
+  async function run({
+    once = false,
+    signal,
+  }: {
+    once?: boolean;
+    signal?: AbortSignal;
+  } = {}): Promise<IndexerStatus> {
+    for (;;) {
+      const status = await tick();
+      if (once && status.indexedBlock >= status.target) return status;
+      if (signal?.aborted) return status;
+      if (!once) await sleep(settings.pollIntervalMs, signal);
+    }
+  }
+
+  return { tick, run };
+}
+
+export type Indexer = ReturnType<typeof createIndexer>;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
