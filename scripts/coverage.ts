@@ -58,6 +58,9 @@ function main(): void {
     cwd: root,
     stdio: "inherit",
   });
+  // solidity-coverage compiles instrumented contracts into the shared artifacts/; compile again
+  // so that codegen, deploy and other tests see the real bytecode afterwards.
+  spawnSync("npx", ["hardhat", "compile", "--quiet"], { cwd: root, stdio: "inherit" });
   if (!existsSync(lcovPath)) {
     console.error("coverage: no coverage/lcov.info was written; see the hardhat coverage output above");
     process.exit(1);
