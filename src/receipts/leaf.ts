@@ -82,8 +82,8 @@ export function hashReceiptLeaves(
   onProgress?: (hashed: number, total: number) => void,
 ): Uint8Array {
   const leaves = new Uint8Array(receipts.length * 32);
-  const encoded = new Uint8Array(RECEIPT_ENCODED_BYTES);
-  const view = new DataView(encoded.buffer);
+  const encoded = Buffer.alloc(RECEIPT_ENCODED_BYTES);
+  const view = new DataView(encoded.buffer, encoded.byteOffset, RECEIPT_ENCODED_BYTES);
   let agreementId: bigint | undefined;
   let flow: number | bigint | undefined;
   let epoch: bigint | undefined;
@@ -110,28 +110,17 @@ function writeUint256(view: DataView, offset: number, value: bigint): void {
   }
 }
 
-/** Nibble value of an ASCII code, or 255 when the code is not a hex digit. */
-const NIBBLE = new Uint8Array(256).fill(255);
-for (let c = 0; c < 10; c++) NIBBLE[48 + c] = c;
-for (let c = 0; c < 6; c++) {
-  NIBBLE[65 + c] = 10 + c;
-  NIBBLE[97 + c] = 10 + c;
-}
-
-/** Parses the click id straight into the encoding buffer (no intermediate array per receipt). */
-function writeBytes32(target: Uint8Array, offset: number, hex: string, index: number): void {
+/**
+ * Parses the click id straight into the encoding buffer: Node's native hex decoder, no array per
+ * receipt. It stops at the first character that is not hex, so fewer than 32 bytes means invalid.
+ */
+function writeBytes32(target: Buffer, offset: number, hex: string, index: number): void {
   if (
     typeof hex !== "string" ||
     hex.length !== 66 ||
-    hex.charCodeAt(0) !== 48 ||
-    (hex.charCodeAt(1) | 32) !== 120
+    hex.charCodeAt(0) !== 48 || // "0"
+    hex.charCodeAt(1) !== 120 || // "x"
+    target.write(hex.slice(2), offset, 32, "hex") !== 32
   )
     throw new InvalidReceiptError(index, "clickId", hex, "0x-prefixed 32-byte hex");
-  for (let b = 0; b < 32; b++) {
-    const hi = NIBBLE[hex.charCodeAt(2 + 2 * b) & 255];
-    const lo = NIBBLE[hex.charCodeAt(3 + 2 * b) & 255];
-    if ((hi | lo) > 15 || hex.charCodeAt(2 + 2 * b) > 255 || hex.charCodeAt(3 + 2 * b) > 255)
-      throw new InvalidReceiptError(index, "clickId", hex, "0x-prefixed 32-byte hex");
-    target[offset + b] = (hi << 4) | lo;
-  }
 }

@@ -46,12 +46,12 @@ describe("receipts: proofs on chain (OpenZeppelin MerkleProof)", () => {
     );
   });
 
-  it("verifies a sampled receipt of a 100,000-receipt batch on chain", async () => {
-    const receipts = Array.from({ length: 100_000 }, () =>
+  it("verifies a sampled receipt of a 30,000-receipt batch on chain", async () => {
+    const receipts = Array.from({ length: 30_000 }, () =>
       createReceipt({ agreementId: 4n, flow: 1, epoch: 8n }),
     );
     const tree = await buildReceiptTree({ receipts });
-    const sample = [0, 31_337, 99_999];
+    const sample = [0, 17_171, 29_999];
     for (const index of sample) {
       const { agreementId, flow, epoch, clickId } = receipts[index];
       expect(await harness.verifyReceipt(tree.getProof(index), tree.root, agreementId, flow, epoch, clickId))

@@ -143,6 +143,8 @@ describe("receipts: Merkle tree", () => {
       [{ flow: -1 }, "flow"],
       [{ clickId: "0x1234" }, "clickId"],
       [{ clickId: `0x${"zz".repeat(32)}` }, "clickId"],
+      [{ clickId: `0x${"00".repeat(31)}0g` }, "clickId"],
+      [{ clickId: `0X${"00".repeat(32)}` as `0x${string}` }, "clickId"],
       [{ clickId: `1x${"00".repeat(32)}` as `0x${string}` }, "clickId"],
     ];
     for (const [patch, field] of bad) {
