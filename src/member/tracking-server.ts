@@ -71,13 +71,14 @@ function bodyField(body: unknown, field: string): unknown {
 
 /**
  * Log serializers that keep personal data out of every log line: a request is logged as its
- * method and path only (no address, port, host, headers or query string, which could carry a
- * token); a response as its status code.
+ * method and matched route pattern only (`/r/:agreementId/:flow`), never its address, port, host,
+ * headers, path or query string (a path or query can carry anything a client puts there); a
+ * response as its status code.
  */
 export const privacySerializers = {
-  req: (req: { method?: string; url?: string }) => ({
+  req: (req: { method?: string; routeOptions?: { url?: string } }) => ({
     method: req.method,
-    path: (req.url ?? "").split("?")[0],
+    route: req.routeOptions?.url ?? "(no route)",
   }),
   res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
 };
