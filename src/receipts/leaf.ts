@@ -43,7 +43,12 @@ export function receiptLeafHash(receipt: Receipt): Hex {
   return keccak256(keccak256(encoded));
 }
 
-/** Throws InvalidReceiptError unless every field fits its ABI type. `index` names it in the error. */
+/**
+ * Throws InvalidReceiptError unless every field fits its ABI type. `index` names it in the error.
+ *
+ * @example
+ * assertReceipt({ agreementId: 1n, flow: 0, epoch: 1n << 64n, clickId }, 0); // throws: epoch is not a uint64
+ */
 export function assertReceipt(receipt: Receipt, index: number): void {
   assertUint(receipt.agreementId, UINT256_MAX, index, "agreementId", "a uint256 bigint");
   const flow = receipt.flow;

@@ -135,6 +135,9 @@ export function buildMerkleTree({
  * OpenZeppelin's `Array.prototype.sort` is). Sorting a million 32-byte words with a JavaScript
  * comparator is slow, so the first 4 bytes and the position are packed into one 64-bit integer
  * and sorted natively; only runs that share their first 4 bytes are then compared in full.
+ *
+ * @example
+ * const order = sortedLeafOrder(leaves); // order[0] is the input position of the smallest leaf
  */
 export function sortedLeafOrder(leaves: Uint8Array): Uint32Array {
   const length = leaves.length / 32;
@@ -163,7 +166,12 @@ export function sortedLeafOrder(leaves: Uint8Array): Uint32Array {
   return order;
 }
 
-/** Compares two 32-byte words as big-endian numbers: negative, zero or positive. */
+/**
+ * Compares two 32-byte words as big-endian numbers: negative, zero or positive.
+ *
+ * @example
+ * compareWords(leaves, 0, leaves, 32) < 0; // leaf 0 sorts before leaf 1
+ */
 export function compareWords(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number): number {
   for (let j = 0; j < 32; j++) {
     const d = a[aOffset + j] - b[bOffset + j];
