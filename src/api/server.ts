@@ -45,13 +45,15 @@ export interface CreateApiServerOptions {
  */
 export async function createApiServer(options: CreateApiServerOptions): Promise<FastifyInstance> {
   const logger = options.logger;
+  // Unknown query parameters are refused (a typo must not silently widen a filter).
+  const common = {
+    bodyLimit: 64 * 1024,
+    routerOptions: { maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false as const } },
+  };
   const app: FastifyInstance = (typeof logger === "object"
-    ? Fastify({ loggerInstance: logger, bodyLimit: 64 * 1024, routerOptions: { maxParamLength: 200 } })
-    : Fastify({
-        logger: logger === true,
-        bodyLimit: 64 * 1024,
-        routerOptions: { maxParamLength: 200 },
-      })) as unknown as FastifyInstance;
+    ? Fastify({ loggerInstance: logger, ...common })
+    : Fastify({ logger: logger === true, ...common })) as unknown as FastifyInstance;
   const ctx: ApiContext = {
     db: options.store.driver,
     now: options.now ?? (() => Date.now() / 1000),

@@ -105,8 +105,10 @@ function marker(id: string, color: string) {
       viewBox: "0 0 10 10",
       refX: 9,
       refY: 5,
-      markerWidth: 5,
-      markerHeight: 5,
+      // Fixed size in graph units: with the default (stroke-width units) heavy flows got huge heads.
+      markerWidth: 9,
+      markerHeight: 9,
+      markerUnits: "userSpaceOnUse",
       orient: "auto-start-reverse",
     },
     s("path", { d: "M0,0 L10,5 L0,10 z", fill: color }),
