@@ -59,6 +59,32 @@ describe("receipts: EIP-712 batch co-signature", () => {
     );
   });
 
+  it("hashes a batch exactly as the deployed Settlement contract does", async () => {
+    // Only the EIP-712 digest is exercised: the collaborators are never called, any address will do.
+    const someone = stranger.address;
+    const contract = await hre.ethers.deployContract("Settlement", [
+      someone,
+      someone,
+      someone,
+      3600,
+      86400,
+      0,
+    ]);
+    const deployed = getAddress(await contract.getAddress());
+    const onChain = await contract.batchDigest(
+      batch.agreementId,
+      batch.flow,
+      batch.epoch,
+      batch.count,
+      batch.root,
+    );
+    expect(onChain).to.equal(hashBatch({ chainId: CHAIN_ID, settlement: deployed, batch }));
+    const [, name, version, chainId, verifyingContract] = await contract.eip712Domain();
+    expect({ name, version, chainId: Number(chainId), verifyingContract }).to.deep.equal(
+      batchTypedData({ chainId: CHAIN_ID, settlement: deployed, batch }).domain,
+    );
+  });
+
   it("signs with a local account or a node-held account, and the signature verifies for its signer", async () => {
     const local = await signBatch(recipient, { chainId: CHAIN_ID, settlement, batch });
     expect(await recoverBatchSigner({ chainId: CHAIN_ID, settlement, batch, signature: local })).to.equal(
