@@ -1,0 +1,304 @@
+import {
+  type Abi,
+  type Address,
+  createPublicClient,
+  decodeEventLog,
+  decodeFunctionData,
+  getAddress,
+  type Hash,
+  type Hex,
+  http,
+  type PublicClient,
+  toHex,
+} from "viem";
+import { FLOWPACT_ABIS, FLOWPACT_CONTRACT_NAMES, type FlowPactContractName } from "../chain/contracts";
+import { AuditRpcError } from "./errors";
+import type { AuditCall, AuditEvent, AuditHistory, BalanceSnapshot } from "./history";
+import { contractSignatureKey } from "./history";
+import type { AuditProgress } from "./progress";
+import { recoverEcdsaSigner, relayedSignatures } from "./signatures";
+
+export interface LoadHistoryParameters {
+  /** JSON-RPC endpoint of any node of the chain (http or https). */
+  rpcUrl: string;
+  /** The FlowPact contracts (from `deployments/<chainId>.json` or given by hand). */
+  contracts: Record<FlowPactContractName, Address>;
+  /** First block to read (default 0; pass the deployment's `startBlock`). */
+  fromBlock?: bigint;
+  /** Last block to read (default: the latest). */
+  toBlock?: bigint;
+  /** Blocks per `eth_getLogs` request; halved automatically when a node refuses a range. */
+  blockRange?: bigint;
+  /** Read each changed member's balance after every block where balances changed (default true). */
+  balanceSnapshots?: boolean;
+  onProgress?: (progress: AuditProgress) => void;
+  /** A client to reuse instead of one built on `rpcUrl`. */
+  publicClient?: PublicClient;
+}
+
+const ERC1271_ABI = [
+  {
+    type: "function",
+    name: "isValidSignature",
+    stateMutability: "view",
+    inputs: [
+      { name: "hash", type: "bytes32" },
+      { name: "signature", type: "bytes" },
+    ],
+    outputs: [{ name: "", type: "bytes4" }],
+  },
+] as const;
+const ERC1271_MAGIC = "0x1626ba7e";
+
+/** Requests sent at once; the transport packs them into JSON-RPC batches. */
+const PARALLEL = 1_000;
+
+type RawLog = {
+  address: Address;
+  topics: [Hex, ...Hex[]];
+  data: Hex;
+  blockNumber: Hex;
+  logIndex: Hex;
+  transactionHash: Hash;
+};
+
+/**
+ * Rebuilds the whole FlowPact history of a block range from raw JSON-RPC: every event of the five
+ * contracts (`eth_getLogs`, decoded with the typed ABIs), block timestamps, the calldata of the
+ * transactions that relay signatures, the ERC-1271 answers of contract-wallet signers, and the
+ * on-chain balances after every block in which balances changed. Nothing is read from the
+ * consortium's store: the auditor trusts only the chain.
+ *
+ * @example
+ * const history = await loadHistory({ rpcUrl: "http://127.0.0.1:8545", contracts: deployment.contracts,
+ *   fromBlock: BigInt(deployment.startBlock) });
+ */
+export async function loadHistory(parameters: LoadHistoryParameters): Promise<AuditHistory> {
+  const client =
+    parameters.publicClient ??
+    createPublicClient({
+      transport: http(parameters.rpcUrl, {
+        batch: { batchSize: 250, wait: 0 },
+        retryCount: 3,
+        timeout: 60_000,
+      }),
+    });
+  const progress = parameters.onProgress ?? (() => {});
+  const rpc = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (cause) {
+      throw new AuditRpcError(parameters.rpcUrl, what, cause);
+    }
+  };
+  const chainId = await rpc("eth_chainId", () => client.getChainId());
+  const latest = await rpc("eth_blockNumber", () => client.getBlockNumber());
+  const fromBlock = parameters.fromBlock ?? 0n;
+  const toBlock = parameters.toBlock ?? latest;
+  const contracts = Object.fromEntries(
+    FLOWPACT_CONTRACT_NAMES.map((name) => [name, getAddress(parameters.contracts[name])]),
+  ) as Record<FlowPactContractName, Address>;
+  const byAddress = new Map<string, FlowPactContractName>(
+    FLOWPACT_CONTRACT_NAMES.map((name) => [contracts[name].toLowerCase(), name]),
+  );
+
+  // 1. Logs, range by range.
+  const raw: RawLog[] = [];
+  let range = parameters.blockRange ?? 5_000n;
+  for (let start = fromBlock; start <= toBlock; ) {
+    const end = start + range - 1n < toBlock ? start + range - 1n : toBlock;
+    let logs: RawLog[];
+    try {
+      logs = (await client.request({
+        method: "eth_getLogs",
+        params: [{ address: Object.values(contracts), fromBlock: toHex(start), toBlock: toHex(end) }],
+      } as never)) as RawLog[];
+    } catch (cause) {
+      // Providers cap a range's size or result count: retry smaller before giving up.
+      if (range > 1n) {
+        range = range / 2n;
+        continue;
+      }
+      throw new AuditRpcError(parameters.rpcUrl, `eth_getLogs ${start}..${end}`, cause);
+    }
+    raw.push(...logs);
+    progress({ phase: "logs", done: Number(end - fromBlock + 1n), total: Number(toBlock - fromBlock + 1n) });
+    start = end + 1n;
+  }
+
+  // 2. Block timestamps of every block with an event, and of the last block.
+  const blockNumbers = [...new Set(raw.map((log) => log.blockNumber)), toHex(toBlock)];
+  const timestamps = new Map<string, bigint>();
+  await inParallel(
+    blockNumbers,
+    async (number) => {
+      const block = await rpc(`eth_getBlockByNumber ${number}`, () =>
+        client.getBlock({ blockNumber: BigInt(number), includeTransactions: false }),
+      );
+      timestamps.set(number, block.timestamp);
+    },
+    (done) => progress({ phase: "blocks", done, total: blockNumbers.length }),
+  );
+
+  // 3. Decode.
+  const events: AuditEvent[] = [];
+  for (const log of raw) {
+    const contract = byAddress.get(log.address.toLowerCase());
+    if (!contract) continue;
+    let decoded: { eventName: string; args: unknown };
+    try {
+      decoded = decodeEventLog({ abi: FLOWPACT_ABIS[contract] as Abi, data: log.data, topics: log.topics });
+    } catch {
+      continue; // not a FlowPact event (none today): the verifier has nothing to check in it
+    }
+    events.push({
+      contract,
+      eventName: decoded.eventName,
+      args: (decoded.args ?? {}) as Record<string, unknown>,
+      blockNumber: BigInt(log.blockNumber),
+      blockTimestamp: timestamps.get(log.blockNumber) ?? 0n,
+      logIndex: Number(log.logIndex),
+      transactionHash: log.transactionHash,
+    });
+  }
+  events.sort((a, b) =>
+    a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+  );
+
+  // 4. Calldata of the transactions that relay signatures.
+  const wanted = [
+    ...new Set(
+      events
+        .filter(
+          (e) =>
+            e.eventName === "BatchCommitted" || (e.eventName === "AgreementAccepted" && e.args.bySignature),
+        )
+        .map((e) => e.transactionHash),
+    ),
+  ];
+  const calls: Record<Hash, AuditCall> = {};
+  await inParallel(
+    wanted,
+    async (hash) => {
+      const tx = await rpc(`eth_getTransactionByHash ${hash}`, () => client.getTransaction({ hash }));
+      const call: AuditCall = { hash, from: tx.from, to: tx.to };
+      const contract = tx.to ? byAddress.get(tx.to.toLowerCase()) : undefined;
+      if (contract) {
+        try {
+          const decoded = decodeFunctionData({ abi: FLOWPACT_ABIS[contract] as Abi, data: tx.input });
+          call.functionName = decoded.functionName;
+          call.args = decoded.args;
+        } catch {
+          // calldata that is no FlowPact function: the verifier reports it as unverifiable
+        }
+      }
+      calls[hash] = call;
+    },
+    (done) => progress({ phase: "transactions", done, total: wanted.length }),
+  );
+
+  const history: AuditHistory = {
+    chainId,
+    contracts,
+    fromBlock,
+    toBlock,
+    toBlockTimestamp: timestamps.get(toHex(toBlock)) ?? 0n,
+    events,
+    calls,
+    contractSignatures: {},
+    balanceSnapshots: [],
+  };
+
+  // 5. Signatures ECDSA cannot settle: ask the signer (ERC-1271) at the block of the call, as
+  // SignatureChecker did; an EOA signer's answer is "invalid".
+  const unresolved = [];
+  for (const relayed of relayedSignatures(history)) {
+    if (!relayed.signer) continue;
+    const recovered = await recoverEcdsaSigner(relayed.digest, relayed.signature);
+    if (recovered && recovered.toLowerCase() === relayed.signer.toLowerCase()) continue;
+    unresolved.push({ ...relayed, signer: relayed.signer });
+  }
+  const codes = new Map<string, boolean>();
+  await inParallel(unresolved, async (relayed) => {
+    const key = relayed.signer.toLowerCase();
+    if (!codes.has(key)) {
+      const code = await rpc(`eth_getCode ${relayed.signer}`, () =>
+        client.getCode({ address: relayed.signer, blockNumber: relayed.blockNumber }),
+      );
+      codes.set(key, !!code && code !== "0x");
+    }
+    let valid = false;
+    if (codes.get(key)) {
+      try {
+        const magic = await client.readContract({
+          address: relayed.signer,
+          abi: ERC1271_ABI,
+          functionName: "isValidSignature",
+          args: [relayed.digest, relayed.signature],
+          blockNumber: relayed.blockNumber,
+        });
+        valid = magic.toLowerCase() === ERC1271_MAGIC;
+      } catch {
+        valid = false; // a reverting wallet rejects, as SignatureChecker treats it
+      }
+    }
+    history.contractSignatures[contractSignatureKey(relayed.signer, relayed.digest, relayed.signature)] =
+      valid;
+  });
+
+  // 6. On-chain balances after each block in which balances changed, for the members that moved.
+  if (parameters.balanceSnapshots !== false) {
+    const touched = new Map<bigint, Set<Address>>();
+    for (const event of events) {
+      if (event.eventName !== "CreditsMoved") continue;
+      let set = touched.get(event.blockNumber);
+      if (!set) {
+        set = new Set();
+        touched.set(event.blockNumber, set);
+      }
+      set.add(event.args.from as Address);
+      set.add(event.args.to as Address);
+    }
+    const reads = [...touched].flatMap(([blockNumber, members]) =>
+      [...members].map((member) => ({ blockNumber, member })),
+    );
+    const snapshots = new Map<bigint, BalanceSnapshot>();
+    await inParallel(
+      reads,
+      async ({ blockNumber, member }) => {
+        const balance = await rpc(`CreditLedger.balanceOf(${member}) at ${blockNumber}`, () =>
+          client.readContract({
+            address: contracts.CreditLedger,
+            abi: FLOWPACT_ABIS.CreditLedger,
+            functionName: "balanceOf",
+            args: [member],
+            blockNumber,
+          }),
+        );
+        let snapshot = snapshots.get(blockNumber);
+        if (!snapshot) {
+          snapshot = { blockNumber, balances: {} };
+          snapshots.set(blockNumber, snapshot);
+        }
+        snapshot.balances[member] = balance;
+      },
+      (done) => progress({ phase: "balances", done, total: reads.length }),
+    );
+    history.balanceSnapshots = [...snapshots.values()].sort((a, b) =>
+      a.blockNumber < b.blockNumber ? -1 : a.blockNumber > b.blockNumber ? 1 : 0,
+    );
+  }
+  return history;
+}
+
+/** Runs `task` over `items`, PARALLEL at a time (the transport batches what is in flight). */
+async function inParallel<T>(
+  items: readonly T[],
+  task: (item: T) => Promise<void>,
+  onDone?: (done: number) => void,
+): Promise<void> {
+  for (let i = 0; i < items.length; i += PARALLEL) {
+    await Promise.all(items.slice(i, i + PARALLEL).map(task));
+    onDone?.(Math.min(items.length, i + PARALLEL));
+  }
+}

@@ -1,0 +1,260 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { type Address, getAddress, type LocalAccount } from "viem";
+import { verifyReceiptProof } from "../receipts/receipt-tree";
+import { type Finding, finding } from "./findings";
+import type { AuditedBatch, AuditModel } from "./model";
+import type { AuditProgress } from "./progress";
+import { type ProofRequestDomain, type ProofResponseBody, signProofRequest } from "./proof-request";
+
+export interface SpotCheckOptions {
+  /** The AUDITOR key that signs the requests. */
+  auditor: LocalAccount;
+  domain: ProofRequestDomain;
+  /** Base URL of each member's node (the referrer of a batch is asked for its proofs). */
+  nodeUrls: Record<Address, string>;
+  /** Receipts sampled per batch (k); all of them when the batch is smaller. */
+  samplesPerBatch?: number;
+  /** Random integer in [0, n): the sample must be the auditor's choice, never the node's. */
+  randomInt?: (n: number) => number;
+  timeoutMs?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** Unix seconds (request expiry is counted from it). */
+  now?: () => bigint;
+  onProgress?: (progress: AuditProgress) => void;
+}
+
+/** How one batch's sample went. */
+export interface BatchProofCheck {
+  agreementId: bigint;
+  flow: bigint;
+  epoch: bigint;
+  referrer: Address;
+  requested: number;
+  verified: number;
+  outcome: "verified" | "invalid" | "unreachable" | "refused" | "no-node";
+}
+
+/**
+ * Spot-checks the receipts behind the batches: for each batch, asks its referrer's member node for
+ * k receipt proofs at random positions (signed as AUDITOR) and verifies each against the root
+ * committed on chain. A wrong proof, or a click id that shows up in two batches (the same receipt
+ * paid twice, e.g. replayed in a later epoch), is a violation; a node that cannot be reached or
+ * refuses is an anomaly — never a crash.
+ *
+ * @example
+ * const { findings } = await spotCheckProofs(model, { auditor, domain: { chainId, settlement }, nodeUrls });
+ */
+export async function spotCheckProofs(
+  model: AuditModel,
+  options: SpotCheckOptions,
+): Promise<{ findings: Finding[]; checks: BatchProofCheck[] }> {
+  const k = options.samplesPerBatch ?? 3;
+  const draw = options.randomInt ?? ((n: number) => randomInt(n));
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const now = options.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+  const nodeUrls = new Map(
+    Object.entries(options.nodeUrls).map(([m, url]) => [m.toLowerCase(), url.replace(/\/$/, "")]),
+  );
+  const findings: Finding[] = [];
+  const checks: BatchProofCheck[] = [];
+  const unreachable = new Map<string, { batches: string[]; error: string }>();
+  const unknown = new Map<string, number>();
+  const seenClicks = new Map<string, { batch: AuditedBatch; index: number }>();
+  const batches = model.batches.filter((b) => b.count > 0n);
+  let done = 0;
+
+  const checkBatch = async (batch: AuditedBatch): Promise<void> => {
+    const label = `batch (agreement ${batch.agreementId}, flow ${batch.flow}, epoch ${batch.epoch})`;
+    const base: Omit<BatchProofCheck, "requested" | "verified" | "outcome"> = {
+      agreementId: batch.agreementId,
+      flow: batch.flow,
+      epoch: batch.epoch,
+      referrer: batch.referrer,
+    };
+    const url = nodeUrls.get(batch.referrer.toLowerCase());
+    if (!url) {
+      unknown.set(batch.referrer, (unknown.get(batch.referrer) ?? 0) + 1);
+      checks.push({ ...base, requested: 0, verified: 0, outcome: "no-node" });
+      return;
+    }
+    const indices = sample(Number(batch.count), k, draw);
+    const body = await signProofRequest(options.auditor, options.domain, {
+      agreementId: batch.agreementId,
+      flow: batch.flow,
+      epoch: batch.epoch,
+      indices,
+      auditor: options.auditor.address,
+      nonce: `0x${randomBytes(32).toString("hex")}`,
+      expiresAt: now() + 300n,
+    });
+    let response: Response;
+    try {
+      response = await fetch(`${url}/audit/proofs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const entry = unreachable.get(batch.referrer) ?? { batches: [], error: (error as Error).message };
+      entry.batches.push(`${batch.agreementId}/${batch.flow}/${batch.epoch}`);
+      unreachable.set(batch.referrer, entry);
+      checks.push({ ...base, requested: indices.length, verified: 0, outcome: "unreachable" });
+      return;
+    }
+    if (!response.ok) {
+      const text = (await response.text().catch(() => "")).slice(0, 200);
+      findings.push(
+        finding(
+          "proof-node-refused",
+          `${label}: the node of ${batch.referrer} answered ${response.status} to a signed AUDITOR proof request`,
+          {
+            referrer: batch.referrer,
+            node: url,
+            status: response.status,
+            answer: text,
+            agreementId: batch.agreementId,
+            flow: batch.flow,
+            epoch: batch.epoch,
+          },
+          batch.transactions,
+        ),
+      );
+      checks.push({ ...base, requested: indices.length, verified: 0, outcome: "refused" });
+      return;
+    }
+    let answer: ProofResponseBody;
+    try {
+      answer = (await response.json()) as ProofResponseBody;
+    } catch {
+      answer = { proofs: [] } as unknown as ProofResponseBody;
+    }
+    const problems: string[] = [];
+    if (typeof answer.root === "string" && answer.root.toLowerCase() !== batch.root.toLowerCase())
+      problems.push(`the node's root ${answer.root} is not the root ${batch.root} committed on chain`);
+    const byIndex = new Map((answer.proofs ?? []).map((p) => [p.index, p]));
+    const clicksInAnswer = new Set<string>();
+    let verified = 0;
+    for (const index of indices) {
+      const proof = byIndex.get(index);
+      if (!proof || typeof proof.clickId !== "string" || !Array.isArray(proof.proof)) {
+        problems.push(`no proof for receipt #${index}`);
+        continue;
+      }
+      const receipt = {
+        agreementId: batch.agreementId,
+        flow: batch.flow,
+        epoch: batch.epoch,
+        clickId: proof.clickId,
+      };
+      let valid = false;
+      try {
+        valid = verifyReceiptProof({ root: batch.root, receipt, proof: proof.proof });
+      } catch {
+        valid = false;
+      }
+      if (!valid) {
+        problems.push(`receipt #${index} (click ${proof.clickId}) does not prove into the on-chain root`);
+        continue;
+      }
+      const click = proof.clickId.toLowerCase();
+      if (clicksInAnswer.has(click)) {
+        problems.push(`receipt #${index} repeats click ${proof.clickId} already shown for another index`);
+        continue;
+      }
+      clicksInAnswer.add(click);
+      verified++;
+      const earlier = seenClicks.get(click);
+      if (earlier) {
+        // Name the batches in chain order whichever answer came back first.
+        const [first, second] = [earlier.batch, batch].sort(compareBatches);
+        findings.push(
+          finding(
+            "receipt-duplicate-across-epochs",
+            `click ${proof.clickId} is a receipt of two batches (agreement ${first.agreementId} flow ${first.flow} epoch ${first.epoch}, and agreement ${second.agreementId} flow ${second.flow} epoch ${second.epoch}): it was paid twice`,
+            {
+              clickId: proof.clickId,
+              referrer: batch.referrer,
+              firstBatch: `${first.agreementId}/${first.flow}/${first.epoch}`,
+              secondBatch: `${second.agreementId}/${second.flow}/${second.epoch}`,
+            },
+            [...first.transactions, ...second.transactions],
+          ),
+        );
+      } else {
+        seenClicks.set(click, { batch, index });
+      }
+    }
+    if (problems.length > 0) {
+      findings.push(
+        finding(
+          "proof-invalid",
+          `${label}: the node of ${batch.referrer} served proofs that do not match the batch on chain: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (+${problems.length - 3} more)` : ""}`,
+          {
+            referrer: batch.referrer,
+            node: url,
+            agreementId: batch.agreementId,
+            flow: batch.flow,
+            epoch: batch.epoch,
+            root: batch.root,
+            requested: indices,
+            problems,
+          },
+          batch.transactions,
+        ),
+      );
+    }
+    checks.push({
+      ...base,
+      requested: indices.length,
+      verified,
+      outcome: problems.length > 0 ? "invalid" : "verified",
+    });
+  };
+
+  const concurrency = options.concurrency ?? 8;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, batches.length) }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        await checkBatch(batch);
+        options.onProgress?.({ phase: "proofs", done: ++done, total: batches.length });
+      }
+    }),
+  );
+
+  for (const [referrer, { batches: keys, error }] of unreachable) {
+    findings.push(
+      finding(
+        "proof-node-unreachable",
+        `the node of ${referrer} could not be reached for ${keys.length} batch proof request(s): ${error}`,
+        { referrer, node: nodeUrls.get(referrer.toLowerCase()) ?? "", batches: keys.slice(0, 20), error },
+      ),
+    );
+  }
+  for (const [referrer, n] of unknown) {
+    findings.push(
+      finding(
+        "proof-node-unknown",
+        `no node URL is known for ${getAddress(referrer)}: ${n} batch(es) not spot-checked (pass its node URL)`,
+        { referrer: getAddress(referrer), batches: n },
+      ),
+    );
+  }
+  return { findings, checks };
+}
+
+/** `k` distinct positions in [0, n), drawn with `draw` (all of them when n ≤ k). */
+function sample(n: number, k: number, draw: (n: number) => number): number[] {
+  if (n <= k) return Array.from({ length: n }, (_, i) => i);
+  const chosen = new Set<number>();
+  while (chosen.size < k) chosen.add(draw(n));
+  return [...chosen].sort((a, b) => a - b);
+}
+
+function compareBatches(a: AuditedBatch, b: AuditedBatch): number {
+  const order = (x: bigint, y: bigint) => (x < y ? -1 : x > y ? 1 : 0);
+  return order(a.agreementId, b.agreementId) || order(a.flow, b.flow) || order(a.epoch, b.epoch);
+}
