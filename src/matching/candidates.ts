@@ -28,8 +28,9 @@ export function scanPairsOf(p: PreparedInstance, i: number, visit: EdgeVisitor):
   if (p.partnerSlots[i] <= 0) return;
   const K = p.industryCount;
   const indI = p.industryIdx[i];
-  const checkExisting = p.existingPairs.size > 0;
-  const n = p.n;
+  const mark = p.existingMark;
+  for (const j of p.existingPartners[i]) mark[j] = i + 1;
+  const marked = i + 1;
   for (const a of p.supplyOfMember[i]) {
     const cap = p.supplyCapacity[a];
     if (cap <= 0) continue;
@@ -49,7 +50,7 @@ export function scanPairsOf(p: PreparedInstance, i: number, visit: EdgeVisitor):
         if (exA !== null && exA[indJ] === 1) continue;
         const exB = p.demandExcluded[b];
         if (exB !== null && exB[indI] === 1) continue;
-        if (checkExisting && p.existingPairs.has(i * n + j)) continue;
+        if (mark[j] === marked) continue;
         const value = (maxRate - minRate) * p.conversion.predict(i, j, s);
         visit(i, j, a, b, s, value, Math.min(cap, vol), settleRate(minRate, maxRate));
       }
@@ -74,7 +75,7 @@ export function scanPairsOf(p: PreparedInstance, i: number, visit: EdgeVisitor):
         if (exB !== null && exB[indJ] === 1) continue;
         const exA = p.supplyExcluded[a];
         if (exA !== null && exA[indI] === 1) continue;
-        if (checkExisting && p.existingPairs.has(i * n + j)) continue;
+        if (mark[j] === marked) continue;
         const value = (maxRate - minRate) * p.conversion.predict(j, i, s);
         visit(j, i, a, b, s, value, Math.min(cap, vol), settleRate(minRate, maxRate));
       }

@@ -2,8 +2,8 @@ import type { FlowAssignment } from "./assignment";
 import { scanPairsOf } from "./candidates";
 import type { PreparedInstance } from "./prepare";
 
-/** Edges sorted at once; larger candidate sets are processed in value bands of about this size. */
-const BAND_EDGES = 2_000_000;
+/** Edges sorted at once (< 2^22, see `collectBand`); larger sets are processed in value bands. */
+const BAND_EDGES = 4_000_000;
 const BINS_PER_OCTAVE = 64;
 const MIN_LOG2 = -40;
 const BIN_COUNT = 80 * BINS_PER_OCTAVE;
@@ -23,7 +23,7 @@ function binOf(value: number): number {
  * value band (highest first) is collected, sorted and processed, which visits edges in exactly the
  * same order as one global sort (ties broken by scan order).
  */
-export function solveGreedy(p: PreparedInstance): FlowAssignment[] {
+export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[] = []): FlowAssignment[] {
   const capLeft = Float64Array.from(p.supplyCapacity);
   const volLeft = Float64Array.from(p.demandVolume);
   const creditLeft = Float64Array.from(p.headroom);
@@ -31,6 +31,20 @@ export function solveGreedy(p: PreparedInstance): FlowAssignment[] {
   const active = new Set<number>();
   const out: FlowAssignment[] = [];
   const minSize = p.config.minAgreementSize;
+  // A feasible starting solution (the rounded LP) that the greedy pass then fills up.
+  for (const f of start) {
+    capLeft[f.supply] -= f.amount;
+    volLeft[f.demand] -= f.amount;
+    creditLeft[f.to] -= f.amount * f.rate;
+    creditLeft[f.from] += f.amount * f.rate;
+    const key = Math.min(f.from, f.to) * p.n + Math.max(f.from, f.to);
+    if (!active.has(key)) {
+      active.add(key);
+      slots[f.from]--;
+      slots[f.to]--;
+    }
+    out.push(f);
+  }
 
   const histogram = new Float64Array(BIN_COUNT);
   let total = 0;
@@ -111,8 +125,22 @@ function collectBand(p: PreparedInstance, lo: number, hi: number, count: number)
       k++;
     });
   }
+  // One native numeric sort instead of a comparator over millions of edges: the key packs the
+  // value's log2 on a 2^-24 grid (relative resolution 4e-8) above the scan index (< 2^22), so
+  // edges are taken by value, highest first, and ties (within 4e-8) in scan order.
   const order = new Uint32Array(k);
-  for (let x = 0; x < k; x++) order[x] = x;
-  order.sort((x, y) => value[y] - value[x] || x - y);
+  if (k < 2 ** 22) {
+    const keys = new Float64Array(k);
+    for (let x = 0; x < k; x++) {
+      const q = Math.min(2 ** 31 - 1, Math.max(0, Math.floor((Math.log2(value[x]) - MIN_LOG2) * 2 ** 24)));
+      keys[x] = (2 ** 31 - 1 - q) * 2 ** 22 + x;
+    }
+    keys.sort();
+    for (let x = 0; x < k; x++) order[x] = keys[x] % 2 ** 22;
+  } else {
+    // A single histogram bin this large is not expected; fall back to a comparator sort.
+    for (let x = 0; x < k; x++) order[x] = x;
+    order.sort((x, y) => value[y] - value[x] || x - y);
+  }
   return { from, to, supply, demand, segment, value, rate, order };
 }

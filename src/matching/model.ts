@@ -26,15 +26,28 @@ export interface MatchingModel {
   readonly partnerRow: Int32Array;
 }
 
+export interface ModelVariant {
+  /** Integer x and binary y (the MIP); otherwise its LP relaxation. */
+  readonly integer: boolean;
+  /**
+   * Leave out the minimum-size rows: a relaxation, used for bounds (it can only raise the LP) and
+   * for the rounding heuristic, which enforces the minimum size itself.
+   */
+  readonly withoutMinimumSize?: boolean;
+  /** Fix every y to 1: the pairs are already chosen (within the partner limits). */
+  readonly pairsOpen?: boolean;
+}
+
 export function buildMatchingModel(
   highs: Highs,
   p: PreparedInstance,
   edges: EdgeSet,
-  integer: boolean,
+  variant: ModelVariant,
 ): MatchingModel {
   const E = edges.edgeCount;
   const P = edges.pairCount;
-  const minSize = p.config.minAgreementSize;
+  const integer = variant.integer;
+  const minSize = variant.withoutMinimumSize ? 0 : p.config.minAgreementSize;
   const supplyRow = new Int32Array(p.supplyIds.length).fill(-1);
   const demandRow = new Int32Array(p.demandIds.length).fill(-1);
   const creditRow = new Int32Array(p.n).fill(-1);
@@ -105,12 +118,14 @@ export function buildMatchingModel(
   const colUpper = new Float64Array(numCols);
   colUpper.set(edges.upper);
   colUpper.fill(1, E);
+  const colLower = new Float64Array(numCols);
+  if (variant.pairsOpen) colLower.fill(1, E);
   const data: ModelData = {
     numCols,
     numRows: lower.length,
     sense: highs.constants.objectiveSense.maximize,
     colCost,
-    colLower: new Float64Array(numCols),
+    colLower,
     colUpper,
     rowLower: Float64Array.from(lower),
     rowUpper: Float64Array.from(upperB),

@@ -38,8 +38,10 @@ export interface PreparedInstance {
   /** Offers (indices) that contain each segment bit. */
   readonly supplyBySegment: readonly Int32Array[];
   readonly demandBySegment: readonly Int32Array[];
-  /** Pairs (min·n + max) that already have a flow in a pending or active agreement. */
-  readonly existingPairs: ReadonlySet<number>;
+  /** Members that already have a flow with each member in a pending or active agreement. */
+  readonly existingPartners: readonly (readonly number[])[];
+  /** Scratch for scans: existingMark[j] === i + 1 while member i's pairs are scanned. */
+  readonly existingMark: Int32Array;
   readonly conversion: ConversionTable;
 }
 
@@ -128,7 +130,6 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
   // partners; and no new agreement is proposed between two members that already trade.
   const netCost = new Float64Array(n);
   const partners: Set<number>[] = Array.from({ length: n }, () => new Set());
-  const existingPairs = new Set<number>();
   const sortedAgreements = [...instance.agreements].sort(byId);
   for (const agreement of sortedAgreements) {
     for (const flow of agreement.flows) {
@@ -139,7 +140,6 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
       netCost[i] -= cap * Number(flow.rate);
       partners[i].add(j);
       partners[j].add(i);
-      existingPairs.add(Math.min(i, j) * n + Math.max(i, j));
       let left = cap;
       for (const a of supplyOfMember[i]) {
         if (left <= 0) break;
@@ -203,7 +203,8 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
     demandOfMember,
     supplyBySegment: bySegment(supplySegments),
     demandBySegment: bySegment(demandSegments),
-    existingPairs,
+    existingPartners: partners.map((set) => [...set].sort((a, b) => a - b)),
+    existingMark: new Int32Array(n),
     conversion: createConversionTable(instance.history, memberIndex, segmentCount, config.conversionPrior),
   };
 }

@@ -6,6 +6,8 @@ import { buildMatchingModel } from "./model";
 import { type PreparedInstance, prepareInstance } from "./prepare";
 import { multipliersFromDuals, priceAllPairs, zeroMultipliers } from "./pricing";
 import { buildProposals } from "./proposals";
+import { RestrictedLp } from "./restricted-lp";
+import { choosePairs, roundAndRepair } from "./rounding";
 import {
   DEFAULT_MATCHING_CONFIG,
   type MatchingConfig,
@@ -40,6 +42,7 @@ export function solveMatching(
   const counts = countCandidates(p);
   const greedy = solveGreedy(p);
   const greedyObjective = assignmentObjective(greedy);
+  const greedySeconds = elapsed();
   if (counts.pairs === 0) {
     return {
       proposals: [],
@@ -50,6 +53,7 @@ export function solveMatching(
         lpBound: 0,
         bound: 0,
         gap: 0,
+        greedyObjective: 0,
         solveSeconds: elapsed(),
         candidateEdges: 0,
         candidatePairs: 0,
@@ -62,37 +66,59 @@ export function solveMatching(
   const exact = counts.pairs <= config.exactMaxPairs;
   let lpBound: number;
   let edges: EdgeSet;
+  let relaxed: Float64Array;
   if (exact) {
     edges = collectEdges(p);
-    const lp = runHighs(highs, buildMatchingModel(highs, p, edges, false).data, {
+    const lp = runHighs(highs, buildMatchingModel(highs, p, edges, { integer: false }).data, {
       timeLimitSeconds: config.timeLimitSeconds - elapsed(),
       mipRelativeGap: 0,
     });
     lpBound = lp.objective;
+    relaxed = lp.colValue;
   } else {
     const generated = generatePairs(highs, p, greedy, config.timeLimitSeconds * 0.6, elapsed, notes);
     lpBound = generated.bound;
     edges = generated.edges;
+    relaxed = generated.relaxed;
   }
 
-  const model = buildMatchingModel(highs, p, edges, true);
-  const start = startFromAssignments(edges, greedy);
-  const mip = runHighs(highs, model.data, {
-    timeLimitSeconds: config.timeLimitSeconds - elapsed(),
-    mipRelativeGap: config.mipRelativeGap,
-    start,
-  });
-  let assignments = greedy;
-  if (mip.hasPrimal && mip.objective >= greedyObjective)
-    assignments = assignmentsFromColumns(edges, mip.colValue);
-  else notes.push("HiGHS found nothing better than the greedy start; returning it");
+  // Primal heuristic: open the pairs the LP likes best, re-solve the flows, round, fill greedily.
+  const left = config.timeLimitSeconds - elapsed();
+  const rounded = roundedSolution(
+    highs,
+    p,
+    edges,
+    relaxed,
+    exact || left > config.timeLimitSeconds * 0.3 ? left : undefined,
+  );
+  const roundedObjective = assignmentObjective(rounded);
+  let incumbent = roundedObjective > greedyObjective ? rounded : greedy;
+  notes.push(
+    `greedy ${greedyObjective.toFixed(2)} (${greedySeconds.toFixed(1)} s), LP rounding ${roundedObjective.toFixed(2)} (at ${elapsed().toFixed(1)} s)`,
+  );
+
+  let mipStatus: number = highs.constants.modelStatus.notSet;
+  let mipDualBound = Number.POSITIVE_INFINITY;
+  if (exact || elapsed() < config.timeLimitSeconds * 0.5) {
+    const model = buildMatchingModel(highs, p, edges, { integer: true });
+    const mip = runHighs(highs, model.data, {
+      timeLimitSeconds: config.timeLimitSeconds - elapsed(),
+      mipRelativeGap: config.mipRelativeGap,
+      start: startFromAssignments(edges, incumbent),
+    });
+    mipStatus = mip.status;
+    mipDualBound = mip.dualBound;
+    if (mip.hasPrimal && mip.objective > assignmentObjective(incumbent) + 1e-9) {
+      incumbent = assignmentsFromColumns(edges, mip.colValue);
+    }
+    if (mip.status !== highs.constants.modelStatus.optimal) notes.push("MIP stopped at its time limit");
+  } else notes.push("no time left for the restricted MIP");
+  const assignments = incumbent;
   const objective = assignmentObjective(assignments);
-  const optimal = exact && mip.status === highs.constants.modelStatus.optimal;
-  if (!exact && mip.status !== highs.constants.modelStatus.optimal)
-    notes.push("restricted MIP stopped at its time limit");
+  const optimal = exact && mipStatus === highs.constants.modelStatus.optimal;
   // HiGHS' MIP dual bound is a bound on the full problem only when the model holds every pair.
   const bound =
-    exact && Number.isFinite(mip.dualBound) ? Math.min(lpBound, Math.max(objective, mip.dualBound)) : lpBound;
+    exact && Number.isFinite(mipDualBound) ? Math.min(lpBound, Math.max(objective, mipDualBound)) : lpBound;
   const report: SolutionReport = {
     method: exact ? "exact-mip" : "column-generation",
     status: optimal ? "optimal" : "feasible",
@@ -100,6 +126,7 @@ export function solveMatching(
     lpBound,
     bound: Math.max(bound, objective),
     gap: bound > 0 ? Math.max(0, (bound - objective) / bound) : 0,
+    greedyObjective,
     solveSeconds: elapsed(),
     candidateEdges: counts.edges,
     candidatePairs: counts.pairs,
@@ -127,6 +154,7 @@ export function solveMatchingGreedy(
       lpBound: Number.NaN,
       bound: Number.NaN,
       gap: Number.NaN,
+      greedyObjective: objective,
       solveSeconds: (performance.now() - started) / 1000,
       candidateEdges: 0,
       candidatePairs: 0,
@@ -136,6 +164,43 @@ export function solveMatchingGreedy(
   };
 }
 
+/**
+ * LP rounding: open the pairs the LP likes best (within the partner limits), optionally re-solve
+ * the flow LP on exactly those pairs, round down and repair (`rounding.ts`), then let the greedy
+ * pass fill whatever capacity, demand, credit and partner slots are left.
+ */
+function roundedSolution(
+  highs: Highs,
+  p: PreparedInstance,
+  edges: EdgeSet,
+  relaxed: Float64Array,
+  resolveSeconds: number | undefined,
+): FlowAssignment[] {
+  const chosenPairs = choosePairs(p, edges, relaxed);
+  if (resolveSeconds !== undefined) {
+    const chosen = collectEdges(p, chosenPairs);
+    if (chosen.edgeCount === 0) return solveGreedy(p);
+    const lp = runHighs(
+      highs,
+      buildMatchingModel(highs, p, chosen, { integer: false, withoutMinimumSize: true, pairsOpen: true })
+        .data,
+      { timeLimitSeconds: resolveSeconds, mipRelativeGap: 0 },
+    );
+    if (lp.hasPrimal) return solveGreedy(p, roundAndRepair(p, chosen, lp.colValue));
+  }
+  // Without a re-solve: keep the LP flows of the chosen pairs only, then repair.
+  const open = new Set<number>();
+  chosenPairs.forEach((js, i) => {
+    for (const j of js) open.add(i * p.n + j);
+  });
+  const x = new Float64Array(edges.edgeCount);
+  for (let e = 0; e < edges.edgeCount; e++) {
+    const q = edges.pair[e];
+    if (open.has(edges.pairLow[q] * p.n + edges.pairHigh[q])) x[e] = relaxed[e];
+  }
+  return solveGreedy(p, roundAndRepair(p, edges, x));
+}
+
 function generatePairs(
   highs: Highs,
   p: PreparedInstance,
@@ -143,51 +208,60 @@ function generatePairs(
   budgetSeconds: number,
   elapsed: () => number,
   notes: string[],
-): { edges: EdgeSet; bound: number } {
+): { edges: EdgeSet; bound: number; relaxed: Float64Array } {
   const maxPartners = Math.max(1, p.config.maxPartners);
   const adjacency: Set<number>[] = Array.from({ length: p.n }, () => new Set());
-  const addPair = (key: number) => adjacency[Math.floor(key / p.n)].add(key % p.n);
-  const lists = () => adjacency.map((set) => [...set].sort((x, y) => x - y));
+  let fresh: number[][] = Array.from({ length: p.n }, () => []);
+  const addPair = (key: number) => {
+    const i = Math.floor(key / p.n);
+    const j = key % p.n;
+    if (adjacency[i].has(j)) return false;
+    adjacency[i].add(j);
+    fresh[i].push(j);
+    return true;
+  };
   // Start from each member's best pairs by raw surplus, plus every pair the greedy used.
-  const initial = priceAllPairs(p, zeroMultipliers(p), () => undefined, maxPartners + PAIRS_ADDED_PER_MEMBER);
+  const initial = priceAllPairs(p, zeroMultipliers(p), () => undefined, maxPartners);
   let bound = initial.bound;
   for (const key of initial.improving) addPair(key);
   for (const f of greedy) addPair(Math.min(f.from, f.to) * p.n + Math.max(f.from, f.to));
-  let current = lists();
-  let edges = collectEdges(p, current);
-  for (let round = 1; round <= MAX_PRICING_ROUNDS; round++) {
-    const model = buildMatchingModel(highs, p, edges, false);
-    const lp = runHighs(highs, model.data, {
-      timeLimitSeconds: budgetSeconds - elapsed(),
-      mipRelativeGap: 0,
-    });
-    if (lp.status !== highs.constants.modelStatus.optimal) {
+  const lp = new RestrictedLp(highs, p);
+  try {
+    lp.addPairs(fresh);
+    let current = adjacency.map((set) => [...set]);
+    let relaxed: Float64Array = new Float64Array(0);
+    for (let round = 1; round <= MAX_PRICING_ROUNDS; round++) {
+      const solution = lp.solve(budgetSeconds - elapsed());
+      if (solution.status !== highs.constants.modelStatus.optimal) {
+        notes.push(
+          `restricted LP round ${round} stopped early (status ${solution.status}); bound from the previous round`,
+        );
+        break;
+      }
+      relaxed = solution.x;
+      const pricing = priceAllPairs(p, solution.multipliers, (i) => current[i], PAIRS_ADDED_PER_MEMBER);
+      bound = Math.min(bound, pricing.bound);
+      fresh = Array.from({ length: p.n }, () => []);
+      let added = 0;
+      for (const key of pricing.improving) if (addPair(key)) added++;
       notes.push(
-        `restricted LP round ${round} stopped early (status ${lp.status}); bound from the previous round`,
+        `round ${round} (${elapsed().toFixed(1)} s): LP ${solution.objective.toFixed(2)}, bound ${pricing.bound.toFixed(2)}, +${added} pairs`,
       );
-      break;
+      if (added === 0 || bound - solution.objective <= 1e-7 * Math.abs(bound)) break;
+      if (elapsed() > budgetSeconds) {
+        notes.push("column generation stopped at its time budget");
+        break;
+      }
+      lp.addPairs(fresh);
+      current = adjacency.map((set) => [...set]);
     }
-    const pricing = priceAllPairs(
-      p,
-      multipliersFromDuals(p, model, lp.rowDual),
-      (i) => current[i],
-      PAIRS_ADDED_PER_MEMBER,
-    );
-    bound = Math.min(bound, pricing.bound);
-    const added = pricing.improving.length;
-    notes.push(
-      `round ${round}: ${edges.pairCount} pairs, LP ${lp.objective.toFixed(2)}, bound ${pricing.bound.toFixed(2)}, +${added} pairs`,
-    );
-    if (added === 0 || bound - lp.objective <= 1e-7 * Math.abs(bound)) break;
-    if (elapsed() > budgetSeconds) {
-      notes.push("column generation stopped at its time budget");
-      break;
-    }
-    for (const key of pricing.improving) addPair(key);
-    current = lists();
-    edges = collectEdges(p, current);
+    const edges = lp.edges();
+    const x = new Float64Array(edges.edgeCount);
+    x.set(relaxed.subarray(0, Math.min(relaxed.length, x.length)));
+    return { edges, bound, relaxed: x };
+  } finally {
+    lp.dispose();
   }
-  return { edges, bound };
 }
 
 function startFromAssignments(edges: EdgeSet, assignments: readonly FlowAssignment[]): Float64Array {

@@ -128,6 +128,8 @@ export interface SolutionReport {
   readonly bound: number;
   /** (bound - objective) / bound; 0 when bound is 0. */
   readonly gap: number;
+  /** Objective of the greedy baseline on the same instance (the engine computes it as a start). */
+  readonly greedyObjective: number;
   readonly solveSeconds: number;
   readonly candidateEdges: number;
   readonly candidatePairs: number;
