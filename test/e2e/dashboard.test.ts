@@ -5,13 +5,39 @@ import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { createApiServer } from "../../src/api/server";
+import { acceptAgreement, type FlowPactClient, proposeAgreement } from "../../src/chain";
+import { createIndexer } from "../../src/indexer";
 import type { Queryable } from "../../src/store/driver";
 import { createStore, type Store } from "../../src/store/store";
 import { buildDashboard } from "../../src/web/build";
 import { type ConsortiumState, fillConsortiumState } from "../service/api/consortium-state";
+import { deployOnNode } from "../service/helpers/flowpact";
+import { type LocalNode, startHardhatNode } from "../service/helpers/hardhatNode";
+import { admitMembers, runLifecycle } from "../service/helpers/scenario";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = path.join(__dirname, "screenshots", "dashboard.png");
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** Debian's chromium with a fresh profile directory (removed by the caller). */
+async function launchBrowser(userDataDir: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1366, height: 768 },
+    deviceScaleFactor: 1,
+  });
+  return { context, page: context.pages()[0] ?? (await context.newPage()) };
+}
 
 /**
  * Accepts like the member node and the indexer together would: records the call, then updates
@@ -36,7 +62,7 @@ function recordingAcceptance(db: Queryable, calls: Array<{ member: string; agree
   };
 }
 
-describe("dashboard in a real browser", function () {
+describe("dashboard in a real browser (30-member consortium state)", function () {
   this.timeout(170_000);
   let store: Store;
   let app: FastifyInstance;
@@ -65,22 +91,7 @@ describe("dashboard in a real browser", function () {
     });
     url = await app.listen({ host: "127.0.0.1", port: 0 });
     userDataDir = mkdtempSync(path.join(tmpdir(), "flowpact-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-      viewport: { width: 1366, height: 768 },
-      deviceScaleFactor: 1,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await launchBrowser(userDataDir));
     const member = state.proposals[0].waitingFor[0];
     await page.goto(`${url}/#member=${member}`);
     await page.waitForSelector("body[data-loaded=true]", { timeout: 60_000 });
@@ -137,5 +148,120 @@ describe("dashboard in a real browser", function () {
     expect(calls).to.deep.equal([{ member, agreementId: BigInt(proposal.id) }]);
     await page.waitForSelector(`#agreements-table tr[data-agreement="${proposal.id}"] .badge.good`);
     expect(await page.locator("#toast").textContent()).to.contain(`Accepted agreement #${proposal.id}`);
+  });
+});
+
+/**
+ * The real stack end to end: a Hardhat node with FlowPact deployed, members admitted, a 3-party
+ * cycle agreement with a co-signed batch settled into the ledger (test/service/helpers/scenario),
+ * the indexer filling the store from the chain's events, and a proposal the member accepts from
+ * the dashboard: the server sends `AgreementBook.accept` with the member's key, the indexer picks
+ * up the events, and the page shows the agreement active.
+ */
+describe("dashboard on a real chain: accepting a proposal sends AgreementBook.accept", function () {
+  this.timeout(170_000);
+  let node: LocalNode;
+  let store: Store;
+  let app: FastifyInstance;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  let members: FlowPactClient[];
+  let proposalId: bigint;
+  let waiting: string;
+  const hashes: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log("dashboard browser test skipped: /usr/bin/chromium is not installed");
+      this.skip();
+    }
+    const dashboardDir = await buildDashboard();
+    node = await startHardhatNode();
+    const { governor } = await deployOnNode(node);
+    const scenario = await admitMembers(node, governor, 4);
+    members = scenario.members;
+    await runLifecycle(node, scenario);
+    // A pair proposed by the matcher: member 4 has accepted, member 1 has not yet.
+    const [first, , , fourth] = members.map((m) => m.walletClient!.account.address);
+    const block = await node.rpc<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false]);
+    const t = BigInt(block.timestamp);
+    ({ agreementId: proposalId } = await proposeAgreement(governor, {
+      parties: [fourth, first],
+      flows: [
+        { from: fourth, to: first, segments: 3n, capPerEpoch: 50n, rate: 5n },
+        { from: first, to: fourth, segments: 4n, capPerEpoch: 40n, rate: 6n },
+      ],
+      schedule: { start: t + 600n, end: t + 600n + 20n * 3600n, epochLength: 3600n, noticeEpochs: 1n },
+      proposalExpiry: t + 300n,
+    }));
+    await acceptAgreement(members[3], { agreementId: proposalId });
+    waiting = first.toLowerCase();
+
+    store = await createStore({ memory: true });
+    const indexer = createIndexer({
+      store,
+      publicClient: governor.publicClient,
+      deployment: governor.deployment,
+      settings: { confirmations: 0, finalityDepth: 0, logRange: 1_000, pollIntervalMs: 50 },
+    });
+    await indexer.run({ once: true });
+    let chainNow = Number(t);
+    const byAddress = new Map(members.map((m) => [m.walletClient!.account.address.toLowerCase(), m]));
+    app = await createApiServer({
+      store,
+      dashboardDir,
+      now: () => chainNow,
+      acceptProposal: async (member, agreementId) => {
+        const client = byAddress.get(member);
+        if (!client) throw new Error(`this test holds no key for ${member}`);
+        const { hash } = await acceptAgreement(client, { agreementId });
+        hashes.push(hash);
+        await indexer.run({ once: true });
+        const latest = await node.rpc<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false]);
+        chainNow = Number(BigInt(latest.timestamp));
+        return { hash };
+      },
+    });
+    const url = await app.listen({ host: "127.0.0.1", port: 0 });
+    userDataDir = mkdtempSync(path.join(tmpdir(), "flowpact-chromium-"));
+    ({ context, page } = await launchBrowser(userDataDir));
+    await page.goto(`${url}/#member=${waiting}`);
+    await page.waitForSelector("body[data-loaded=true]", { timeout: 60_000 });
+  });
+
+  after(async () => {
+    await context?.close();
+    await app?.close();
+    await store?.close();
+    await node?.stop();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  it("shows the indexed members, the settled cycle flow, and activates the accepted agreement on chain", async () => {
+    const drawn = await page.$$eval("#graph g.node", (nodes) =>
+      nodes.map((n) => n.getAttribute("data-member")),
+    );
+    expect(drawn).to.include.members(members.map((m) => m.walletClient!.account.address.toLowerCase()));
+    const settled = await page.$$eval("#graph path.edge", (edges) =>
+      edges
+        .filter((e) => Number(e.getAttribute("data-settled")) === 42)
+        .map((e) => e.hasAttribute("data-cycle")),
+    );
+    expect(settled).to.deep.equal([true]);
+    expect(await page.locator("#batches-table tr[data-status=committed]").count()).to.equal(1);
+    expect(await page.locator("#agreements-table tbody tr[data-agreement]").count()).to.equal(3);
+
+    const card = page.locator(`#member-view [data-proposal="${proposalId}"]`);
+    await card.locator("button[data-action=accept]").click();
+    await card.waitFor({ state: "detached", timeout: 30_000 });
+    expect(hashes.length).to.equal(1);
+    const [row] = await store.driver.query<{ status: string; accepted_by: string[] }>(
+      "SELECT status, accepted_by FROM agreements WHERE agreement_id = $1",
+      [proposalId],
+    );
+    expect(row.status).to.equal("active");
+    expect(row.accepted_by).to.include(waiting);
+    await page.waitForSelector(`#agreements-table tr[data-agreement="${proposalId}"] .badge.good`);
   });
 });
