@@ -754,7 +754,9 @@ describe("Settlement and CreditLedger: stateful model", () => {
     world = await deployWorld();
   });
 
-  it(`agrees with the model and keeps every invariant over ${RUNS} random sequences`, async () => {
+  it(`agrees with the model and keeps every invariant over ${RUNS} random sequences`, async function () {
+    // About a minute on two busy cores, several under coverage instrumentation; scales with RUNS.
+    this.timeout(RUNS * 5_000);
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 16, size: "max" }), async (cmds) => {
         await ethers.provider.send("evm_revert", [world.snapshot]);
