@@ -1,10 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
-import type { Address, LocalAccount, PublicClient } from "viem";
+import type { Account, Address, Chain, LocalAccount, PublicClient, Transport, WalletClient } from "viem";
 import { createStore, type Store } from "../store/store";
 import { type AgreementDirectory, createChainAgreementDirectory } from "./agreements";
+import { type AutoDisputeOutcome, createAutoDisputer } from "./auto-dispute";
+import { closeEpochs, type EpochCloseOutcome } from "./epoch-close";
 import { createReceiptJournal, type ReceiptJournal } from "./journal";
 import { createChainMemberRegistry, type MemberRegistry } from "./members";
+import { createPeerAuthenticator } from "./peer-auth";
+import { registerPeerRoutes } from "./peer-routes";
 import type { RateLimiter } from "./rate-limit";
 import { createTrackingServer, type LandingUrlResolver } from "./tracking-server";
 import {
@@ -24,6 +28,8 @@ export interface MemberTenantOptions {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Sends this member's settlement transactions (commit, claim, dispute). */
+  walletClient?: WalletClient<Transport, Chain | undefined, Account>;
 }
 
 /** What the members of one process share: chain, store, journal, logging. */
@@ -38,6 +44,10 @@ export interface MemberNodeSharedOptions {
   store?: Store;
   dataDir?: string;
   journal?: { maxItems?: number; maxDelayMs?: number };
+  /** Base URL of another member's node, for co-signing (e.g. from its profile, or a directory). */
+  peerUrl?: (member: Address) => string | undefined;
+  /** Seconds after an epoch's end after which an unco-signed batch is claimed (default 3,600). */
+  claimAfter?: bigint;
   tokenTtl?: bigint;
   rateLimit?: number | RateLimiter;
   logStream?: DestinationStream | false;
@@ -54,6 +64,10 @@ export interface MemberNode {
   url: string;
   app: FastifyInstance;
   issuer: TrackingTokenIssuer;
+  /** One pass of the referrer's epoch close (needs `contracts.Settlement` and a wallet client). */
+  closeEpochs(): Promise<EpochCloseOutcome[]>;
+  /** One pass of the recipient's claim watch: disputes claims above its own arrivals. */
+  disputeClaims(): Promise<AutoDisputeOutcome[]>;
 }
 
 export interface MemberNodes {
@@ -109,6 +123,11 @@ export async function startMemberNodes(
   const journal = createReceiptJournal({ driver: store.driver, ...shared.journal });
   const domain = { chainId: shared.chainId, agreementBook: shared.contracts.AgreementBook };
   const verifier = createTrackingTokenVerifier({ domain, members, now: shared.now });
+  const now = shared.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+  const tokenTtl = shared.tokenTtl ?? 600n;
+  const peerDomain = { chainId: shared.chainId, consortium: shared.contracts.Consortium };
+  const auth = createPeerAuthenticator({ domain: peerDomain, members, now });
+  const peerUrl = shared.peerUrl ?? (() => undefined);
   const nodes: MemberNode[] = [];
   const timers: NodeJS.Timeout[] = [];
   const close = async () => {
@@ -136,14 +155,69 @@ export async function startMemberNodes(
         verifier,
         journal,
         landingUrl: typeof landing === "string" ? () => landing : landing,
-        tokenTtl: shared.tokenTtl,
+        tokenTtl,
         rateLimit: shared.rateLimit,
         logStream: shared.logStream,
         logLevel: shared.logLevel,
-        now: shared.now,
+        now,
       });
+      const settlementAddress = shared.contracts.Settlement;
+      if (settlementAddress)
+        registerPeerRoutes(app, {
+          member: tenant.member,
+          account: tenant.account,
+          chainId: shared.chainId,
+          settlement: settlementAddress,
+          agreements,
+          driver: store.driver,
+          auth,
+          tokenTtl,
+          now,
+        });
+      const settlement = () => {
+        if (!settlementAddress || !tenant.walletClient || !shared.publicClient)
+          throw new MemberNodeConfigError(
+            "settling needs contracts.Settlement, a publicClient and the member's walletClient",
+          );
+        return {
+          publicClient: shared.publicClient,
+          walletClient: tenant.walletClient,
+          settlement: settlementAddress,
+        };
+      };
+      let disputer: ReturnType<typeof createAutoDisputer> | undefined;
       const url = await app.listen({ host: tenant.host ?? "127.0.0.1", port: tenant.port ?? 0 });
-      nodes.push({ member: issuer.member, url, app, issuer });
+      nodes.push({
+        member: issuer.member,
+        url,
+        app,
+        issuer,
+        closeEpochs: async () => {
+          await journal.flush();
+          return closeEpochs({
+            member: tenant.member,
+            account: tenant.account,
+            driver: store.driver,
+            agreements,
+            settlement: settlement(),
+            peerDomain,
+            peerUrl,
+            tokenTtl,
+            claimAfter: shared.claimAfter ?? 3_600n,
+            now,
+          });
+        },
+        disputeClaims: () => {
+          disputer ??= createAutoDisputer({
+            member: tenant.member,
+            driver: store.driver,
+            agreements,
+            settlement: settlement(),
+            now,
+          });
+          return disputer.once();
+        },
+      });
     }
   } catch (error) {
     await close().catch(() => {});

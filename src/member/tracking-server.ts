@@ -120,6 +120,16 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
     requestIdHeader: false,
   });
 
+  // JSON bodies keep their exact bytes: node-to-node signatures cover the body as sent.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    (request as FastifyRequest & { rawBody?: string }).rawBody = body as string;
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new InvalidRequestError("the body is not valid JSON"), undefined);
+    }
+  });
+
   const rateLimited = (request: FastifyRequest, scope: string) => {
     // The address is only hashed under a salt that rotates; it is never stored or logged.
     if (!limiter.allow(request.ip ?? "", scope)) throw new RateLimitedError();

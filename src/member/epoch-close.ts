@@ -1,0 +1,166 @@
+import type { Address, Hex, LocalAccount } from "viem";
+import type { StoreDriver } from "../store/driver";
+import { type AgreementDirectory, epochEndOf } from "./agreements";
+import { claimBatch } from "./chain/claim-batch";
+import { commitBatch } from "./chain/commit-batch";
+import type { SettlementClient } from "./chain/settlement-client";
+import { buildFlowBatch, type FlowBatch, recordBatch } from "./flow-batch";
+import { type PeerDomain, signPeerRequest } from "./peer-auth";
+
+/** What happened to one flow's batch when the referrer closed its epoch. */
+export type EpochCloseOutcome =
+  | { type: "committed"; batch: FlowBatch; txHash: Hex }
+  | { type: "claimed"; batch: FlowBatch; txHash: Hex; reason: string }
+  | { type: "refused"; batch: FlowBatch; reason: string; expected?: { count: string; root: Hex } }
+  | { type: "waiting"; batch: Pick<FlowBatch, "agreementId" | "flow" | "epoch">; until: bigint }
+  | { type: "failed"; batch: Pick<FlowBatch, "agreementId" | "flow" | "epoch">; reason: string };
+
+export interface CloseEpochsParameters {
+  member: Address;
+  account: LocalAccount;
+  driver: StoreDriver;
+  agreements: AgreementDirectory;
+  settlement: SettlementClient;
+  peerDomain: PeerDomain;
+  /** Base URL of a member's node (where its `/v1/peer/*` endpoints are). */
+  peerUrl: (member: Address) => string | undefined;
+  /** Tokens live this long: an epoch is closed only once its last token has expired. */
+  tokenTtl: bigint;
+  /** Seconds after the epoch's end after which an unco-signed batch is claimed instead. */
+  claimAfter: bigint;
+  now: () => bigint;
+}
+
+/**
+ * One pass of the referrer's epoch close (`--once` style: call it on a timer or from a test).
+ * For every (agreement, flow, epoch) with clicks and no final batch yet, once the epoch and its
+ * tokens are over: build the batch from the durable clicks, ask the recipient's node to co-sign
+ * (authenticated request), commit on chain when it does; when it refuses or does not answer and
+ * the claim deadline has passed, claim the batch without co-signature.
+ */
+export async function closeEpochs(p: CloseEpochsParameters): Promise<EpochCloseOutcome[]> {
+  const tenant = p.member.toLowerCase();
+  const open = await p.driver.query<{ agreement_id: bigint; flow: number; epoch: bigint }>(
+    `SELECT DISTINCT c.agreement_id, c.flow, c.epoch FROM member_clicks c
+     WHERE c.tenant = $1 AND NOT EXISTS (
+       SELECT 1 FROM member_batches b WHERE b.tenant = c.tenant AND b.role = 'referrer'
+         AND b.agreement_id = c.agreement_id AND b.flow = c.flow AND b.epoch = c.epoch
+         AND b.status IN ('committed', 'claimed'))
+     ORDER BY 1, 2, 3`,
+    [tenant],
+  );
+  const outcomes: EpochCloseOutcome[] = [];
+  for (const row of open) {
+    const key = { agreementId: BigInt(row.agreement_id), flow: Number(row.flow), epoch: BigInt(row.epoch) };
+    try {
+      outcomes.push(await closeOne(p, tenant, key));
+    } catch (error) {
+      outcomes.push({ type: "failed", batch: key, reason: (error as Error).message.split("\n")[0] });
+    }
+  }
+  return outcomes;
+}
+
+async function closeOne(
+  p: CloseEpochsParameters,
+  tenant: string,
+  key: { agreementId: bigint; flow: number; epoch: bigint },
+): Promise<EpochCloseOutcome> {
+  const terms = await p.agreements.get(key.agreementId);
+  const flow = terms?.flows[key.flow];
+  if (!terms || !flow) return { type: "failed", batch: key, reason: "agreement or flow unknown on chain" };
+  const end = epochEndOf(terms, key.epoch);
+  const t = p.now();
+  if (t < end + p.tokenTtl) return { type: "waiting", batch: key, until: end + p.tokenTtl };
+  const batch = await buildFlowBatch(p.driver, { tenant, source: "clicks", ...key });
+  const deadlinePassed = t >= end + p.claimAfter;
+  const answer = await requestCoSignature(p, flow.to, batch);
+  if (answer.type === "signed") {
+    const txHash = await commitBatch(p.settlement, { batch, recipientSignature: answer.signature });
+    await recordBatch(p.driver, {
+      tenant,
+      role: "referrer",
+      batch,
+      status: "committed",
+      coSignature: answer.signature,
+      txHash,
+      now: t,
+    });
+    return { type: "committed", batch, txHash };
+  }
+  if (deadlinePassed) {
+    const txHash = await claimBatch(p.settlement, { batch });
+    await recordBatch(p.driver, {
+      tenant,
+      role: "referrer",
+      batch,
+      status: "claimed",
+      txHash,
+      detail: answer.reason,
+      now: t,
+    });
+    return { type: "claimed", batch, txHash, reason: answer.reason };
+  }
+  await recordBatch(p.driver, {
+    tenant,
+    role: "referrer",
+    batch,
+    status: "refused",
+    detail: answer.reason,
+    now: t,
+  });
+  return { type: "refused", batch, reason: answer.reason, expected: answer.expected };
+}
+
+type CoSignAnswer =
+  | { type: "signed"; signature: Hex }
+  | { type: "refused"; reason: string; expected?: { count: string; root: Hex } };
+
+/** Asks the recipient's node to co-sign, with a request signed by this member's key. */
+export async function requestCoSignature(
+  p: Pick<CloseEpochsParameters, "member" | "account" | "peerDomain" | "peerUrl" | "now">,
+  recipient: Address,
+  batch: Pick<FlowBatch, "agreementId" | "flow" | "epoch" | "count" | "root">,
+): Promise<CoSignAnswer> {
+  const base = p.peerUrl(recipient);
+  if (!base) return { type: "refused", reason: `no node URL known for recipient ${recipient}` };
+  const path = "/v1/peer/cosign";
+  const body = JSON.stringify({
+    agreementId: batch.agreementId.toString(),
+    flow: batch.flow.toString(),
+    epoch: batch.epoch.toString(),
+    count: batch.count.toString(),
+    root: batch.root,
+  });
+  const headers = await signPeerRequest({
+    account: p.account,
+    member: p.member,
+    domain: p.peerDomain,
+    method: "POST",
+    path,
+    body,
+    time: p.now(),
+  });
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    return { type: "refused", reason: `recipient node unreachable: ${(error as Error).message}` };
+  }
+  const answer = (await response.json().catch(() => ({}))) as {
+    signature?: Hex;
+    message?: string;
+    expected?: { count: string; root: Hex };
+  };
+  if (response.status === 200 && answer.signature) return { type: "signed", signature: answer.signature };
+  return {
+    type: "refused",
+    reason: `${response.status}: ${answer.message ?? "no reason given"}`,
+    expected: answer.expected,
+  };
+}
