@@ -91,6 +91,8 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
   let expected: ExpectedSettlement[] = [];
   let expectedPosting: { payer: string; payee: string; amount: bigint; tx: Hash } | undefined;
   let currentTx: Hash | undefined;
+  /** The transaction of the Consortium's first event: its constructor. */
+  let deploymentTx: Hash | undefined;
   /** The last balance change of the block being replayed: the block is checked when it ends. */
   let lastMove: AuditEvent | undefined;
 
@@ -125,13 +127,16 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
     switch (event.eventName) {
       // ------------------------------------------------------------ roles and members
       case "RoleAdminChanged":
+        deploymentTx ??= tx;
         roleAdmins.set(a.role as string, a.newAdminRole as string);
         break;
       case "RoleGranted": {
         const role = a.role as string;
         const admin = adminOf(role);
-        // The constructor's first grant comes from an account that holds nothing yet.
-        const bootstrap = (roleHolders.get(admin)?.size ?? 0) === 0;
+        // The constructor's grant comes from an account that holds nothing yet: allowed only in
+        // the Consortium's deployment transaction (its first event), before any admin exists.
+        deploymentTx ??= tx;
+        const bootstrap = tx === deploymentTx && (roleHolders.get(admin)?.size ?? 0) === 0;
         if (!bootstrap && !hasRole(admin, a.sender)) {
           findings.push(
             finding(
