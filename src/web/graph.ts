@@ -53,6 +53,7 @@ export function createNetworkGraph(svg: SVGSVGElement, onSelect: (member: string
       if (!a || !b) continue;
       edgeLayer.append(edgePath(edge, a, b, radius.get(edge.to) ?? 6, maxSettled, names, selected));
     }
+    const labels = placeLabels(network.nodes, positions, radius);
     const nodeLayer = s("g", { class: "nodes" });
     for (const node of network.nodes) {
       const p = positions.get(node.id);
@@ -88,13 +89,72 @@ export function createNetworkGraph(svg: SVGSVGElement, onSelect: (member: string
           "stroke-width": debit ? 2.5 : 1.5,
           "fill-opacity": 1,
         }),
-        s("text", { y: r + 11, class: "label" }, node.name),
+        s(
+          "text",
+          {
+            x: labels.get(node.id)!.dx,
+            y: labels.get(node.id)!.dy,
+            "text-anchor": labels.get(node.id)!.anchor,
+            class: "label",
+          },
+          node.name,
+        ),
       );
       nodeLayer.append(g);
     }
     svg.replaceChildren(defs, edgeLayer, nodeLayer);
   }
   return { render };
+}
+
+interface LabelPlace {
+  dx: number;
+  dy: number;
+  anchor: "start" | "middle" | "end";
+}
+
+/**
+ * Puts each name below its node, or above, right or left when that spot would cover another
+ * label or node (largest nodes choose first). Text widths are estimated: no layout pass needed.
+ */
+function placeLabels(
+  nodes: readonly NetworkNode[],
+  positions: ReadonlyMap<string, Point>,
+  radius: ReadonlyMap<string, number>,
+) {
+  const boxes: Array<{ x0: number; y0: number; x1: number; y1: number }> = [];
+  const circles = nodes.flatMap((n) => {
+    const p = positions.get(n.id);
+    return p ? [{ id: n.id, x: p.x, y: p.y, r: radius.get(n.id) ?? 6 }] : [];
+  });
+  const places = new Map<string, LabelPlace>();
+  const order = [...circles].sort((a, b) => b.r - a.r);
+  const names = new Map(nodes.map((n) => [n.id, n.name]));
+  for (const c of order) {
+    const w = (names.get(c.id)?.length ?? 0) * 5.2;
+    const candidates: LabelPlace[] = [
+      { dx: 0, dy: c.r + 11, anchor: "middle" },
+      { dx: 0, dy: -c.r - 4, anchor: "middle" },
+      { dx: c.r + 4, dy: 3, anchor: "start" },
+      { dx: -c.r - 4, dy: 3, anchor: "end" },
+    ];
+    const boxOf = (p: LabelPlace) => {
+      const left =
+        p.anchor === "middle" ? c.x + p.dx - w / 2 : p.anchor === "start" ? c.x + p.dx : c.x + p.dx - w;
+      return { x0: left, y0: c.y + p.dy - 9, x1: left + w, y1: c.y + p.dy + 2 };
+    };
+    const clear = (b: { x0: number; y0: number; x1: number; y1: number }) =>
+      boxes.every((o) => b.x1 < o.x0 || b.x0 > o.x1 || b.y1 < o.y0 || b.y0 > o.y1) &&
+      circles.every(
+        (o) =>
+          o.id === c.id ||
+          Math.hypot(Math.max(b.x0 - o.x, 0, o.x - b.x1), Math.max(b.y0 - o.y, 0, o.y - b.y1)) > o.r,
+      );
+    const chosen = candidates.find((p) => clear(boxOf(p))) ?? candidates[0];
+    boxes.push(boxOf(chosen));
+    places.set(c.id, chosen);
+  }
+  return places;
 }
 
 function marker(id: string, color: string) {
