@@ -18,6 +18,9 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
     bytes32 private constant _GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
     bytes32 private constant _AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
 
+    /// @dev Longest challenge or submission window: a year keeps every deadline far from 2^64.
+    uint64 private constant _MAX_WINDOW = 365 days;
+
     /// @dev Fixed by the protocol; the TypeScript receipts library signs exactly this type.
     bytes32 private constant _BATCH_TYPEHASH =
         keccak256("Batch(uint256 agreementId,uint256 flow,uint64 epoch,uint64 count,bytes32 root)");
@@ -148,10 +151,12 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         batch.bond = 0;
         emit DisputeResolved(agreementId, flow, epoch, resolvedCount, disputeUpheld, msg.sender);
         if (bond != 0) _creditBond(disputeUpheld ? terms.to : terms.from, bond);
+        uint64 rest;
         // Cannot underflow: resolvedCount >= undisputed was checked above.
         unchecked {
-            _settle(agreementId, flow, epoch, terms, batch, resolvedCount - undisputed);
+            rest = resolvedCount - undisputed;
         }
+        _settle(agreementId, flow, epoch, terms, batch, rest);
     }
 
     /// @inheritdoc ISettlement
@@ -313,14 +318,14 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
     }
 
     function _setChallengeWindow(uint64 window) private {
-        if (window == 0) revert SettlementInvalidParameter(window);
+        if (window == 0 || window > _MAX_WINDOW) revert SettlementInvalidParameter(window);
         uint64 previous = _challengeWindow;
         _challengeWindow = window;
         emit ChallengeWindowSet(previous, window);
     }
 
     function _setSubmissionWindow(uint64 window) private {
-        if (window == 0) revert SettlementInvalidParameter(window);
+        if (window == 0 || window > _MAX_WINDOW) revert SettlementInvalidParameter(window);
         uint64 previous = _submissionWindow;
         _submissionWindow = window;
         emit SubmissionWindowSet(previous, window);

@@ -202,7 +202,7 @@ interface ISettlement {
     /// @notice An attestation needs a verdict and a block range `fromBlock <= toBlock <= current`.
     error SettlementInvalidAttestation(AuditVerdict verdict, uint64 fromBlock, uint64 toBlock);
 
-    /// @notice A window of zero seconds, or a bond too large to store.
+    /// @notice A window of zero seconds or longer than a year, or a bond too large to store.
     error SettlementInvalidParameter(uint256 value);
 
     /// @notice Commits a batch co-signed by the flow's recipient; final at once. Caller: `flow.from`.
@@ -256,10 +256,10 @@ interface ISettlement {
         uint64 toBlock
     ) external returns (uint256 attestationId);
 
-    /// @notice Sets the challenge window in seconds (GOVERNOR).
+    /// @notice Sets the challenge window in seconds, 1 to 365 days (GOVERNOR).
     function setChallengeWindow(uint64 window) external;
 
-    /// @notice Sets the submission window after an epoch's end in seconds (GOVERNOR).
+    /// @notice Sets the submission window after an epoch's end in seconds, 1 to 365 days (GOVERNOR).
     function setSubmissionWindow(uint64 window) external;
 
     /// @notice Sets the dispute bond in wei (GOVERNOR).

@@ -106,7 +106,7 @@ describe("Settlement", () => {
       ["setChallengeWindow", "ChallengeWindowSet", 600n],
       ["setSubmissionWindow", "SubmissionWindowSet", 1_200n],
     ] as const) {
-      it(`${setter}: governor only, never zero`, async () => {
+      it(`${setter}: governor only, between a second and a year`, async () => {
         const { settlement, governor, alice } = await loadFixture(deploySettlementFixture);
         await expect(settlement.connect(alice)[setter](value))
           .to.be.revertedWithCustomError(settlement, "ConsortiumUnauthorizedAccount")
@@ -114,6 +114,10 @@ describe("Settlement", () => {
         await expect(settlement.connect(governor)[setter](0n))
           .to.be.revertedWithCustomError(settlement, "SettlementInvalidParameter")
           .withArgs(0n);
+        const tooLong = 365n * 86_400n + 1n;
+        await expect(settlement.connect(governor)[setter](tooLong))
+          .to.be.revertedWithCustomError(settlement, "SettlementInvalidParameter")
+          .withArgs(tooLong);
         const previous = setter === "setChallengeWindow" ? CHALLENGE_WINDOW : SUBMISSION_WINDOW;
         await expect(settlement.connect(governor)[setter](value))
           .to.emit(settlement, event)
