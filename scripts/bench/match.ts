@@ -10,7 +10,7 @@
 import os from "node:os";
 import { generateConsortium } from "../../src/matching/generator";
 import { loadMatchingSolver } from "../../src/matching/highs";
-import { solveMatching, solveMatchingGreedy } from "../../src/matching/solve";
+import { solveMatching } from "../../src/matching/solve";
 import { DEFAULT_MATCHING_CONFIG, type MatchingConfig, type SolutionReport } from "../../src/matching/types";
 import { writeBenchmarkSection } from "./report";
 
@@ -22,32 +22,30 @@ const SEED = 20261122;
 interface Row {
   readonly members: number;
   readonly engine: SolutionReport;
-  readonly greedyObjective: number;
-  readonly greedySeconds: number;
   readonly proposals: Record<string, number>;
 }
 
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ratio = (row: Row) =>
+  row.engine.greedyObjective > 0 ? row.engine.objective / row.engine.greedyObjective : Number.NaN;
 
 async function main(): Promise<void> {
   const sizes = process.env.MATCH_SIZES ? process.env.MATCH_SIZES.split(",").map(Number) : ALL_SIZES;
-  // 5,000 runs last so that its summary is the last line printed.
-  const order = [...sizes.filter((n) => n !== 5_000), ...sizes.filter((n) => n === 5_000)];
+  // Smallest first; the 5,000 summary line is printed at the very end.
+  const order = [...sizes].sort((a, b) => a - b);
   const highs = await loadMatchingSolver();
   const rows: Row[] = [];
   for (const members of order) {
     const log = (msg: string) => console.log(`[match ${members}] ${msg}`);
     log("generating consortium…");
     const { instance } = generateConsortium({ members, seed: SEED + members });
-    log(`${instance.supply.length} supply offers, ${instance.demand.length} demand offers; greedy baseline…`);
     const config: MatchingConfig = {
       ...DEFAULT_MATCHING_CONFIG,
       timeLimitSeconds: TIME_LIMIT[members] ?? 60,
     };
-    const greedy = solveMatchingGreedy(instance, config);
     log(
-      `greedy ${fmt(greedy.report.objective)} in ${greedy.report.solveSeconds.toFixed(1)} s; engine (limit ${config.timeLimitSeconds} s)…`,
+      `${fmt(instance.supply.length)} supply offers, ${fmt(instance.demand.length)} demand offers; solving (limit ${config.timeLimitSeconds} s, greedy baseline included)…`,
     );
     const result = solveMatching(highs, instance, config);
     for (const note of result.report.notes) log(`  ${note}`);
@@ -55,37 +53,16 @@ async function main(): Promise<void> {
     for (const p of result.proposals) proposals[p.kind] = (proposals[p.kind] ?? 0) + 1;
     const r = result.report;
     log(
-      `${r.method} ${r.status}: objective ${fmt(r.objective)}, LP bound ${fmt(r.lpBound)}, bound ${fmt(r.bound)}, gap ${(100 * r.gap).toFixed(2)}%, ${r.solveSeconds.toFixed(1)} s, ${fmt(r.candidateEdges)} candidate edges`,
+      `${r.method} ${r.status}: objective ${fmt(r.objective)}, bound ${fmt(r.bound)}, gap ${(100 * r.gap).toFixed(2)}%, greedy ${fmt(r.greedyObjective)}, ${r.solveSeconds.toFixed(1)} s, ${fmt(r.candidateEdges)} candidate edges`,
     );
-    rows.push({
-      members,
-      engine: r,
-      greedyObjective: greedy.report.objective,
-      greedySeconds: greedy.report.solveSeconds,
-      proposals,
-    });
-  }
-  rows.sort((a, b) => a.members - b.members);
-  const ratio = (row: Row) =>
-    row.greedyObjective > 0 ? row.engine.objective / row.greedyObjective : Number.NaN;
-  const table = [
-    "| members | candidate edges | method | status | solve s | objective | LP bound | gap | greedy objective | vs greedy | greedy s | proposals (pair / 3-cycle / 4-cycle / one-way) |",
-    "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
-    ...rows.map(
-      (row) =>
-        `| ${fmt(row.members)} | ${fmt(row.engine.candidateEdges)} | ${row.engine.method} | ${row.engine.status} | ${row.engine.solveSeconds.toFixed(1)} | ${fmt(row.engine.objective)} | ${fmt(row.engine.lpBound)} | ${(100 * row.engine.gap).toFixed(2)}% | ${fmt(row.greedyObjective)} | ${ratio(row).toFixed(2)}× | ${row.greedySeconds.toFixed(1)} | ${row.proposals.pair ?? 0} / ${row.proposals.cycle3 ?? 0} / ${row.proposals.cycle4 ?? 0} / ${row.proposals["one-way"] ?? 0} |`,
-    ),
-  ].join("\n");
-  console.log(`\n${table}\n`);
-  if (!process.env.MATCH_SIZES) {
-    writeBenchmarkSection(
-      "match",
-      `## Matching engine (\`npm run bench:match\`)
-
-Generated consortia (seed ${SEED} + size), default config (at most ${DEFAULT_MATCHING_CONFIG.maxPartners} partners, minimum agreement ${DEFAULT_MATCHING_CONFIG.minAgreementSize} referrals/epoch, credit headroom over ${DEFAULT_MATCHING_CONFIG.creditHorizonEpochs} epochs). Objective = expected surplus per epoch. "gap" is (bound − objective) / bound, where the bound is HiGHS' MIP dual bound (exact MIP) or the Lagrangian bound on the full LP relaxation from column-generation pricing. Solve time includes the engine's own greedy start. ${os.cpus().length} cores shared with other jobs (load average ${os.loadavg()[0].toFixed(1)} at the end).
-
-${table}`,
-    );
+    rows.push({ members, engine: r, proposals });
+    // Written after every size so that a run stopped during 20,000 still records the others.
+    if (!process.env.MATCH_SIZES) {
+      report(
+        rows,
+        order.filter((n) => !rows.some((row) => row.members === n)),
+      );
+    }
   }
   const five = rows.find((row) => row.members === 5_000);
   if (five) {
@@ -93,6 +70,30 @@ ${table}`,
       `match 5000 members: ${five.engine.solveSeconds.toFixed(1)} s, gap ${(100 * five.engine.gap).toFixed(2)}%, vs greedy ${ratio(five).toFixed(2)}x`,
     );
   }
+}
+
+function report(rows: readonly Row[], pending: readonly number[]): void {
+  const table = [
+    "| members | candidate edges | method | status | solve s | objective | LP bound | bound | gap | greedy objective | vs greedy | proposals (pair / 3-cycle / 4-cycle / one-way) |",
+    "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ...rows.map(
+      (row) =>
+        `| ${fmt(row.members)} | ${fmt(row.engine.candidateEdges)} | ${row.engine.method} | ${row.engine.status} | ${row.engine.solveSeconds.toFixed(1)} | ${fmt(row.engine.objective)} | ${fmt(row.engine.lpBound)} | ${fmt(row.engine.bound)} | ${(100 * row.engine.gap).toFixed(2)}% | ${fmt(row.engine.greedyObjective)} | ${ratio(row).toFixed(2)}× | ${row.proposals.pair ?? 0} / ${row.proposals.cycle3 ?? 0} / ${row.proposals.cycle4 ?? 0} / ${row.proposals["one-way"] ?? 0} |`,
+    ),
+  ].join("\n");
+  console.log(`\n${table}\n`);
+  const missing =
+    pending.length > 0
+      ? `\n\nNot measured in this run (still running or stopped): ${pending.map((n) => fmt(n)).join(", ")} members.`
+      : "";
+  writeBenchmarkSection(
+    "match",
+    `## Matching engine (\`npm run bench:match\`)
+
+Generated consortia (seed ${SEED} + size), default config (at most ${DEFAULT_MATCHING_CONFIG.maxPartners} partners, minimum agreement ${DEFAULT_MATCHING_CONFIG.minAgreementSize} referrals/epoch, credit headroom spread over ${DEFAULT_MATCHING_CONFIG.creditHorizonEpochs} epochs). Objective = expected surplus per epoch. Gap = (bound − objective) / bound, where the bound is HiGHS' MIP dual bound (exact MIP, every candidate pair in the model) or the Lagrangian bound on the full LP relaxation from column-generation pricing. Solve time includes the greedy baseline the engine computes as its start. ${os.cpus().length} cores shared with other jobs (load average ${os.loadavg()[0].toFixed(1)} when written).
+
+${table}${missing}`,
+  );
 }
 
 main().catch((error) => {

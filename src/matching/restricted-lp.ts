@@ -139,6 +139,8 @@ export class RestrictedLp {
   } {
     this.model.options.set({ time_limit: Math.max(0.5, timeLimitSeconds) });
     this.model.run();
+    // Later rounds only add columns: keep the basis and skip presolve, which would discard it.
+    this.model.options.set({ presolve: "off" });
     const status = this.model.getModelStatus();
     const solution = this.model.getSolution();
     const p = this.p;

@@ -221,7 +221,7 @@ function generatePairs(
     return true;
   };
   // Start from each member's best pairs by raw surplus, plus every pair the greedy used.
-  const initial = priceAllPairs(p, zeroMultipliers(p), () => undefined, maxPartners);
+  const initial = priceAllPairs(p, zeroMultipliers(p), () => undefined, Math.ceil(maxPartners / 2));
   let bound = initial.bound;
   for (const key of initial.improving) addPair(key);
   for (const f of greedy) addPair(Math.min(f.from, f.to) * p.n + Math.max(f.from, f.to));
