@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { examples } from "./action";
 import { registerAgreementCommands } from "./commands/agreement";
 import { registerCreditCommands } from "./commands/credit";
+import { registerDaemonCommand } from "./commands/daemon";
 import { registerDeployCommand } from "./commands/deploy";
 import { registerIndexCommand } from "./commands/indexChain";
 import { registerMemberCommands } from "./commands/member";
@@ -53,6 +54,7 @@ export function createProgram(): Command {
   registerCreditCommands(program);
   registerIndexCommand(program);
   registerNodeCommand(program);
+  registerDaemonCommand(program);
 
   examples(program, [
     "flowpact deploy                                  # as the governor, on the local node",
