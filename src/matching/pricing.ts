@@ -77,6 +77,11 @@ export interface PricingResult {
   readonly bound: number;
   /** Pairs outside `inModel` whose Lagrangian profit is positive, best few per member. */
   readonly improving: number[];
+  /**
+   * min(Σ_a capacity_a · max value of a's edges, Σ_b volume_b · max value of b's edges): the
+   * Lagrangian bound for α_a (or β_b) = the offer's best edge value, where every d_e ≤ 0.
+   */
+  readonly offerBound: number;
 }
 
 /**
@@ -109,6 +114,8 @@ export function priceAllPairs(
   const member = new Int32Array(p.n);
   const touched: number[] = [];
   const shortlist = new PartnerShortlist(p.n, perMember);
+  const bestSupply = new Float64Array(p.supplyIds.length);
+  const bestDemand = new Float64Array(p.demandIds.length);
   for (let i = 0; i < p.n; i++) {
     touched.length = 0;
     scanPairsOf(p, i, (f, t, a, b, _s, v, u, r) => {
@@ -119,6 +126,8 @@ export function priceAllPairs(
         reach[j] = 0;
         touched.push(j);
       }
+      if (v > bestSupply[a]) bestSupply[a] = v;
+      if (v > bestDemand[b]) bestDemand[b] = v;
       const d = v - pi.supply[a] - pi.demand[b] + r * (pi.credit[f] - pi.credit[t]);
       if (d > 0) positive[j] += u * d;
       reach[j] += u;
@@ -136,5 +145,9 @@ export function priceAllPairs(
       }
     }
   }
-  return { bound, improving: shortlist.pairs() };
+  let supplySide = 0;
+  let demandSide = 0;
+  for (let a = 0; a < bestSupply.length; a++) supplySide += bestSupply[a] * p.supplyCapacity[a];
+  for (let b = 0; b < bestDemand.length; b++) demandSide += bestDemand[b] * p.demandVolume[b];
+  return { bound, improving: shortlist.pairs(), offerBound: Math.min(supplySide, demandSide) };
 }

@@ -222,7 +222,7 @@ function generatePairs(
   };
   // Start from each member's best pairs by raw surplus, plus every pair the greedy used.
   const initial = priceAllPairs(p, zeroMultipliers(p), () => undefined, Math.ceil(maxPartners / 2));
-  let bound = initial.bound;
+  let bound = Math.min(initial.bound, initial.offerBound);
   for (const key of initial.improving) addPair(key);
   for (const f of greedy) addPair(Math.min(f.from, f.to) * p.n + Math.max(f.from, f.to));
   const lp = new RestrictedLp(highs, p);
