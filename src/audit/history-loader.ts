@@ -1,5 +1,6 @@
 import {
   type Abi,
+  type AbiEvent,
   type Address,
   createPublicClient,
   decodeEventLog,
@@ -9,6 +10,7 @@ import {
   type Hex,
   http,
   type PublicClient,
+  toEventSelector,
   toHex,
 } from "viem";
 import { FLOWPACT_ABIS, FLOWPACT_CONTRACT_NAMES, type FlowPactContractName } from "../chain/contracts";
@@ -52,6 +54,9 @@ const ERC1271_MAGIC = "0x1626ba7e";
 
 /** Requests sent at once; the transport packs them into JSON-RPC batches. */
 const PARALLEL = 1_000;
+
+type RawTransaction = { hash: Hash; from: Address; to: Address | null; input: Hex };
+type RawBlock = { timestamp: Hex; transactions: RawTransaction[] | Hash[] };
 
 type RawLog = {
   address: Address;
@@ -103,6 +108,7 @@ export async function loadHistory(parameters: LoadHistoryParameters): Promise<Au
   );
 
   // 1. Logs, range by range.
+  progress({ phase: "logs", done: 0, total: Number(toBlock - fromBlock + 1n) });
   const raw: RawLog[] = [];
   let range = parameters.blockRange ?? 5_000n;
   for (let start = fromBlock; start <= toBlock; ) {
@@ -126,28 +132,21 @@ export async function loadHistory(parameters: LoadHistoryParameters): Promise<Au
     start = end + 1n;
   }
 
-  // 2. Block timestamps of every block with an event, and of the last block.
-  const blockNumbers = [...new Set(raw.map((log) => log.blockNumber)), toHex(toBlock)];
-  const timestamps = new Map<string, bigint>();
-  await inParallel(
-    blockNumbers,
-    async (number) => {
-      const block = await rpc(`eth_getBlockByNumber ${number}`, () =>
-        client.getBlock({ blockNumber: BigInt(number), includeTransactions: false }),
-      );
-      timestamps.set(number, block.timestamp);
-    },
-    (done) => progress({ phase: "blocks", done, total: blockNumbers.length }),
-  );
-
-  // 3. Decode.
+  // 2. Decode, each log against its one ABI item (looked up by topic, not searched for).
+  const eventsByTopic = new Map<string, AbiEvent>();
+  for (const name of FLOWPACT_CONTRACT_NAMES)
+    for (const item of FLOWPACT_ABIS[name] as Abi)
+      if (item.type === "event") eventsByTopic.set(`${name}:${toEventSelector(item)}`, item);
+  progress({ phase: "transactions", done: 0, total: raw.length });
   const events: AuditEvent[] = [];
   for (const log of raw) {
     const contract = byAddress.get(log.address.toLowerCase());
     if (!contract) continue;
     let decoded: { eventName: string; args: unknown };
     try {
-      decoded = decodeEventLog({ abi: FLOWPACT_ABIS[contract] as Abi, data: log.data, topics: log.topics });
+      const item = eventsByTopic.get(`${contract}:${log.topics[0]}`);
+      if (!item) continue;
+      decoded = decodeEventLog({ abi: [item], data: log.data, topics: log.topics });
     } catch {
       continue; // not a FlowPact event (none today): the verifier has nothing to check in it
     }
@@ -156,7 +155,7 @@ export async function loadHistory(parameters: LoadHistoryParameters): Promise<Au
       eventName: decoded.eventName,
       args: (decoded.args ?? {}) as Record<string, unknown>,
       blockNumber: BigInt(log.blockNumber),
-      blockTimestamp: timestamps.get(log.blockNumber) ?? 0n,
+      blockTimestamp: 0n, // filled in from the block below
       logIndex: Number(log.logIndex),
       transactionHash: log.transactionHash,
     });
@@ -165,50 +164,71 @@ export async function loadHistory(parameters: LoadHistoryParameters): Promise<Au
     a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
   );
 
-  // 4. Calldata of the transactions that relay signatures.
-  const wanted = [
-    ...new Set(
-      events
-        .filter(
-          (e) =>
-            e.eventName === "BatchCommitted" || (e.eventName === "AgreementAccepted" && e.args.bySignature),
-        )
-        .map((e) => e.transactionHash),
-    ),
-  ];
+  // 3. Every block with an event (and the last one): its time, and, where a transaction relays
+  // signatures (commits, relayed acceptances), its transactions' calldata in the same request.
+  const wanted = new Set<string>();
+  const blocksWithCalls = new Set<bigint>();
+  for (const e of events) {
+    if (
+      e.eventName === "BatchCommitted" ||
+      (e.eventName === "AgreementAccepted" && e.args.bySignature === true)
+    ) {
+      wanted.add(e.transactionHash.toLowerCase());
+      blocksWithCalls.add(e.blockNumber);
+    }
+  }
+  const blockNumbers = [...new Set([...events.map((e) => e.blockNumber), toBlock])];
+  progress({ phase: "blocks", done: 0, total: blockNumbers.length });
+  const timestamps = new Map<bigint, bigint>();
   const calls: Record<Hash, AuditCall> = {};
   await inParallel(
-    wanted,
-    async (hash) => {
-      const tx = await rpc(`eth_getTransactionByHash ${hash}`, () => client.getTransaction({ hash }));
-      const call: AuditCall = { hash, from: tx.from, to: tx.to };
-      const contract = tx.to ? byAddress.get(tx.to.toLowerCase()) : undefined;
-      if (contract) {
-        try {
-          const decoded = decodeFunctionData({ abi: FLOWPACT_ABIS[contract] as Abi, data: tx.input });
-          call.functionName = decoded.functionName;
-          call.args = decoded.args;
-        } catch {
-          // calldata that is no FlowPact function: the verifier reports it as unverifiable
+    blockNumbers,
+    async (number) => {
+      const full = blocksWithCalls.has(number);
+      const block = (await rpc(`eth_getBlockByNumber ${number}`, () =>
+        client.request({ method: "eth_getBlockByNumber", params: [toHex(number), full] } as never),
+      )) as RawBlock | null;
+      if (!block)
+        throw new AuditRpcError(parameters.rpcUrl, `eth_getBlockByNumber ${number}`, "no such block");
+      timestamps.set(number, BigInt(block.timestamp));
+      if (!full) return;
+      for (const tx of block.transactions as RawTransaction[]) {
+        if (!wanted.has(tx.hash.toLowerCase())) continue;
+        const call: AuditCall = {
+          hash: tx.hash,
+          from: getAddress(tx.from),
+          to: tx.to ? getAddress(tx.to) : null,
+        };
+        const contract = tx.to ? byAddress.get(tx.to.toLowerCase()) : undefined;
+        if (contract) {
+          try {
+            const decoded = decodeFunctionData({ abi: FLOWPACT_ABIS[contract] as Abi, data: tx.input });
+            call.functionName = decoded.functionName;
+            call.args = decoded.args;
+          } catch {
+            // calldata that is no FlowPact function: the verifier reports it as unverifiable
+          }
         }
+        calls[tx.hash] = call;
       }
-      calls[hash] = call;
     },
-    (done) => progress({ phase: "transactions", done, total: wanted.length }),
+    (done) => progress({ phase: "blocks", done, total: blockNumbers.length }),
   );
+  for (const e of events) e.blockTimestamp = timestamps.get(e.blockNumber) ?? 0n;
 
   const history: AuditHistory = {
     chainId,
     contracts,
     fromBlock,
     toBlock,
-    toBlockTimestamp: timestamps.get(toHex(toBlock)) ?? 0n,
+    toBlockTimestamp: timestamps.get(toBlock) ?? 0n,
     events,
     calls,
     contractSignatures: {},
     balanceSnapshots: [],
   };
 
+  progress({ phase: "balances", done: 0, total: events.length });
   // 5. Signatures ECDSA cannot settle: ask the signer (ERC-1271) at the block of the call, as
   // SignatureChecker did; an EOA signer's answer is "invalid".
   const unresolved = [];

@@ -1,9 +1,11 @@
 import {
   type Address,
   encodeAbiParameters,
+  getAddress,
   type Hash,
   type Hex,
   hashTypedData,
+  hexToBytes,
   isAddressEqual,
   keccak256,
   recoverAddress,
@@ -91,6 +93,26 @@ export function acceptanceDigest(params: {
 const SECP256K1_HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 
 /**
+ * libsecp256k1's native recovery when the `secp256k1` package is installed (it comes with
+ * Hardhat's toolchain): about a hundred times faster than pure JavaScript, which is what lets an
+ * auditor re-verify tens of thousands of co-signatures. Falls back to viem when it is missing.
+ */
+type NativeSecp256k1 = {
+  ecdsaRecover(signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean): Uint8Array;
+};
+const nativeSecp256k1: NativeSecp256k1 | undefined = (() => {
+  try {
+    return require("secp256k1") as NativeSecp256k1;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Recovered signers by `digest:signature`: the loader and the verifier ask about the same ones. */
+const recovered = new Map<string, Address | undefined>();
+const RECOVERED_CACHE_SIZE = 100_000;
+
+/**
  * The EOA that signed `digest`, under OpenZeppelin ECDSA's rules (65 bytes, v 27/28, low s),
  * or undefined when the bytes are no such signature.
  */
@@ -99,11 +121,27 @@ export async function recoverEcdsaSigner(digest: Hex, signature: Hex): Promise<A
   const s = BigInt(`0x${signature.slice(66, 130)}`);
   const v = Number.parseInt(signature.slice(130, 132), 16);
   if (s > SECP256K1_HALF_ORDER || (v !== 27 && v !== 28)) return undefined;
+  const key = `${digest}:${signature}`.toLowerCase();
+  if (recovered.has(key)) return recovered.get(key);
+  let signer: Address | undefined;
   try {
-    return await recoverAddress({ hash: digest, signature });
+    if (nativeSecp256k1) {
+      const publicKey = nativeSecp256k1.ecdsaRecover(
+        hexToBytes(`0x${signature.slice(2, 130)}`),
+        v - 27,
+        hexToBytes(digest),
+        false,
+      );
+      signer = getAddress(`0x${keccak256(publicKey.subarray(1)).slice(26)}`);
+    } else {
+      signer = await recoverAddress({ hash: digest, signature });
+    }
   } catch {
-    return undefined;
+    signer = undefined;
   }
+  if (recovered.size >= RECOVERED_CACHE_SIZE) recovered.clear();
+  recovered.set(key, signer);
+  return signer;
 }
 
 /**
