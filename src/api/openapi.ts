@@ -53,6 +53,7 @@ function buildDocument(
     const parameters = [
       ...parametersOf(s.params as Schema | undefined, "path"),
       ...parametersOf(s.querystring as Schema | undefined, "query"),
+      ...parametersOf(s.headers as Schema | undefined, "header"),
     ];
     const responses: Record<string, unknown> = {};
     for (const [code, body] of Object.entries((s.response as Record<string, Schema>) ?? {})) {
@@ -76,7 +77,7 @@ function buildDocument(
   return { openapi: "3.1.0", info, paths };
 }
 
-function parametersOf(schema: Schema | undefined, where: "path" | "query") {
+function parametersOf(schema: Schema | undefined, where: "path" | "query" | "header") {
   if (!schema || typeof schema.properties !== "object") return [];
   const required = new Set((schema.required as string[]) ?? []);
   return Object.entries(schema.properties as Record<string, Schema>).map(([name, property]) => ({

@@ -1,6 +1,6 @@
-import path from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Store } from "../store/store";
+import { DASHBOARD_DIST } from "../web/build";
 import type { ApiContext, ProposalAction } from "./context";
 import { handleApiError, handleNotFound } from "./errors";
 import { createOpenApiCollector } from "./openapi";
@@ -14,8 +14,7 @@ import { registerProposalRoutes } from "./routes/proposals";
 import { registerSummaryRoutes } from "./routes/summary";
 import { registerDashboardRoutes } from "./static";
 
-/** Where `buildDashboard()` writes the dashboard. */
-export const DASHBOARD_DIST = path.join(__dirname, "..", "web", "dist");
+export { DASHBOARD_DIST };
 
 export interface CreateApiServerOptions {
   store: Pick<Store, "driver">;

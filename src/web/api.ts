@@ -177,8 +177,12 @@ export class ApiRequestError extends Error {
   }
 }
 
-async function request<T>(method: "GET" | "POST", path: string): Promise<T> {
-  const response = await fetch(path, { method, headers: { accept: "application/json" } });
+async function request<T>(
+  method: "GET" | "POST",
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const response = await fetch(path, { method, headers: { accept: "application/json", ...headers } });
   const body = await response.json().catch(() => ({}));
   if (!response.ok)
     throw new ApiRequestError(response.status, body?.message ?? `${method} ${path}: HTTP ${response.status}`);
@@ -203,5 +207,8 @@ export const api = {
   balances: () => request<BalanceHistory>("GET", "/api/balances/history?top=6&points=120"),
   audits: () => request<Audits>("GET", "/api/audits?limit=6"),
   act: (address: string, id: string, action: "accept" | "reject") =>
-    request<{ hash: string | null }>("POST", `/api/members/${address}/proposals/${id}/${action}`),
+    // The custom header proves the request comes from this page, not from another site (CSRF).
+    request<{ hash: string | null }>("POST", `/api/members/${address}/proposals/${id}/${action}`, {
+      "x-flowpact-action": action,
+    }),
 };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { type AgreementRow, loadAgreementViews } from "../agreement-rows";
 import type { ApiContext, ProposalAction } from "../context";
-import { ConflictError, NotConfiguredError, NotFoundError, UpstreamError } from "../errors";
+import { ApiError, ConflictError, NotConfiguredError, NotFoundError, UpstreamError } from "../errors";
 import { normaliseAddress } from "../format";
 import {
   addressSchema,
@@ -27,6 +27,25 @@ const actionParams = {
   required: ["address", "id"],
   additionalProperties: false,
   properties: { address: addressSchema, id: uintStringSchema },
+} as const;
+
+/**
+ * Member actions must carry this header. A page on another origin cannot add a custom header
+ * without a CORS preflight, which this server never grants: a site the operator happens to visit
+ * cannot make a member accept a proposal through the local dashboard (CSRF).
+ */
+export const MEMBER_ACTION_HEADER = "x-flowpact-action";
+
+const actionHeaders = {
+  type: "object",
+  required: [MEMBER_ACTION_HEADER],
+  properties: {
+    [MEMBER_ACTION_HEADER]: {
+      type: "string",
+      enum: ["accept", "reject"],
+      description: "The action again, as a custom header (guards against cross-site requests)",
+    },
+  },
 } as const;
 
 const actionResponse = {
@@ -94,6 +113,7 @@ export function registerProposalRoutes(app: FastifyInstance, ctx: ApiContext) {
               : "The member rejects a proposed agreement (its node sends AgreementBook.reject)",
           tags: ["members"],
           params: actionParams,
+          headers: actionHeaders,
           response: {
             202: {
               ...actionResponse,
@@ -107,6 +127,12 @@ export function registerProposalRoutes(app: FastifyInstance, ctx: ApiContext) {
         },
       },
       async (request, reply) => {
+        if (request.headers[MEMBER_ACTION_HEADER] !== action)
+          throw new ApiError(
+            400,
+            "BadRequest",
+            `the ${MEMBER_ACTION_HEADER} header must say "${action}" (it guards member actions against cross-site requests)`,
+          );
         const member = normaliseAddress(request.params.address);
         const [row] = await ctx.db.query<AgreementRow>(
           "SELECT * FROM agreements WHERE agreement_id = $1::numeric",

@@ -155,7 +155,8 @@ describe("dashboard API under malformed requests", function () {
       "OPTIONS",
       "HEAD",
     );
-    const request = fc.record({ method, path, query, body });
+    const actionHeader = fc.constantFrom(undefined, "accept", "reject", "", "ACCEPT", "x".repeat(500));
+    const request = fc.record({ method, path, query, body, actionHeader });
 
     const failures: string[] = [];
     const statuses = new Map<number, number>();
@@ -165,10 +166,13 @@ describe("dashboard API under malformed requests", function () {
           method: r.method as InjectOptions["method"],
           url: `${r.path}${r.query}`,
         };
+        const headers: Record<string, string> = {};
+        if (r.actionHeader !== undefined) headers["x-flowpact-action"] = r.actionHeader;
         if (r.body) {
           options.payload = r.body.payload;
-          if (r.body.type) options.headers = { "content-type": r.body.type };
+          if (r.body.type) headers["content-type"] = r.body.type;
         }
+        options.headers = headers;
         const res = await app.inject(options);
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
         const describe = `${r.method} ${options.url} → ${res.statusCode} ${res.body.slice(0, 160)}`;

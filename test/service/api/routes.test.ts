@@ -219,9 +219,21 @@ describe("dashboard API routes", function () {
     expect(mine.acceptedByMember).to.equal(false);
     expect(mine.expired).to.equal(false);
 
+    const acceptUrl = `/api/members/${member}/proposals/${proposal.id}/accept`;
+    // Without the custom header (what a cross-site form or fetch would send) nothing is sent.
+    expect((await app.inject({ method: "POST", url: acceptUrl })).statusCode).to.equal(400);
+    const wrong = await app.inject({
+      method: "POST",
+      url: acceptUrl,
+      headers: { "x-flowpact-action": "reject" },
+    });
+    expect(wrong.statusCode).to.equal(400);
+    expect(wrong.json().message).to.contain("x-flowpact-action");
+    expect(accepted).to.deep.equal([]);
     const accept = await app.inject({
       method: "POST",
-      url: `/api/members/${member}/proposals/${proposal.id}/accept`,
+      url: acceptUrl,
+      headers: { "x-flowpact-action": "accept" },
     });
     expect(accept.statusCode).to.equal(202);
     expect(accept.json()).to.deep.equal({
@@ -235,13 +247,14 @@ describe("dashboard API routes", function () {
     const reject = await app.inject({
       method: "POST",
       url: `/api/members/${member}/proposals/${proposal.id}/reject`,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-flowpact-action": "reject" },
       payload: "",
     });
     expect(reject.statusCode).to.equal(202);
     expect(rejected).to.deep.equal([[member, BigInt(proposal.id)]]);
 
-    const post = async (url: string) => (await app.inject({ method: "POST", url })).statusCode;
+    const post = async (url: string) =>
+      (await app.inject({ method: "POST", url, headers: { "x-flowpact-action": "accept" } })).statusCode;
     const accepter = state.proposals[0];
     const alreadyAccepted = (await get(`/api/agreements/${accepter.id}`)).body.agreement.acceptedBy[0];
     expect(await post(`/api/members/${alreadyAccepted}/proposals/${accepter.id}/accept`)).to.equal(409);
@@ -270,10 +283,11 @@ describe("dashboard API routes", function () {
       },
     });
     try {
-      const none = await keyless.inject({ method: "POST", url });
+      const headers = { "x-flowpact-action": "accept" };
+      const none = await keyless.inject({ method: "POST", url, headers });
       expect(none.statusCode).to.equal(501);
       expect(none.json().error).to.equal("NotConfigured");
-      const failed = await refusing.inject({ method: "POST", url });
+      const failed = await refusing.inject({ method: "POST", url, headers });
       expect(failed.statusCode).to.equal(502);
       expect(failed.json().message).to.contain("AgreementBookNotParty");
       expect((await keyless.inject({ url: "/" })).statusCode).to.equal(404);
@@ -314,14 +328,13 @@ describe("dashboard API routes", function () {
       "limit",
       "offset",
     ]);
-    expect(body.paths["/api/members/{address}/proposals/{id}/accept"].post.responses).to.have.keys(
-      "202",
-      "400",
-      "404",
-      "409",
-      "501",
-      "502",
-    );
+    const accept = body.paths["/api/members/{address}/proposals/{id}/accept"].post;
+    expect(accept.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).to.have.members([
+      "path:address",
+      "path:id",
+      "header:x-flowpact-action",
+    ]);
+    expect(accept.responses).to.have.keys("202", "400", "404", "409", "501", "502");
   });
 
   it("serves the built dashboard and JSON 404s for anything else", async () => {
