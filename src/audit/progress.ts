@@ -43,10 +43,9 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
       const now = Date.now();
       if (tty) {
         if (progress.phase === lastPhase && now - lastDraw < 100 && progress.done < progress.total) return;
+        // A finished phase keeps its line; the next phase draws on a fresh one.
+        if (progress.phase !== lastPhase && lastPhase !== undefined) stream.write("\n");
         stream.write(`\r${draw(progress)}\x1b[K`);
-        if (progress.phase !== lastPhase && lastPhase !== undefined) {
-          /* the line was reused: nothing else to do */
-        }
       } else if (progress.phase !== lastPhase) {
         stream.write(`${LABELS[progress.phase]}…\n`);
       }
@@ -54,7 +53,7 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
       lastDraw = now;
     },
     done() {
-      if (tty && lastPhase) stream.write("\r\x1b[K");
+      if (tty && lastPhase) stream.write("\n");
     },
   };
 }
