@@ -3,7 +3,6 @@ import type { FlowPactPublicClient } from "../chain/clients";
 import type { Deployment } from "../chain/deployments";
 import type { FlowPactConfig } from "../config";
 import { type ChangeSet, createChangeSet } from "../store/changeSet";
-import type { Queryable } from "../store/driver";
 import {
   countEvents,
   getIndexerProgress,
