@@ -88,13 +88,20 @@ export async function signPeerRequest({
 }
 
 export interface PeerAuthenticator {
-  /** The authenticated member, or throws UnauthenticatedPeerError. */
-  authenticate(request: {
-    method: string;
-    url: string;
-    headers: Record<string, string | string[] | undefined>;
-    rawBody: string;
-  }): Promise<Address>;
+  /**
+   * The authenticated caller, or throws UnauthenticatedPeerError. `as: "member"` (default): an
+   * active member signing with its on-chain signer; `as: "auditor"`: an account holding the
+   * AUDITOR role signing with its own key.
+   */
+  authenticate(
+    request: {
+      method: string;
+      url: string;
+      headers: Record<string, string | string[] | undefined>;
+      rawBody: string;
+    },
+    as?: "member" | "auditor",
+  ): Promise<Address>;
 }
 
 /**
@@ -116,7 +123,7 @@ export function createPeerAuthenticator({
 }): PeerAuthenticator {
   const seen = new Map<string, bigint>();
   return {
-    async authenticate({ method, url, headers, rawBody }) {
+    async authenticate({ method, url, headers, rawBody }, as = "member") {
       const header = (name: string) => {
         const value = headers[name];
         return typeof value === "string" ? value : undefined;
@@ -142,13 +149,20 @@ export function createPeerAuthenticator({
       } catch {
         throw new UnauthenticatedPeerError("signature does not recover");
       }
-      const registered = await members.signerOf(member as Address);
-      if (
-        !registered ||
-        registered !== signer.toLowerCase() ||
-        !(await members.isActiveMember(member as Address))
-      )
-        throw new UnauthenticatedPeerError(`not signed by the on-chain signer of active member ${member}`);
+      if (as === "auditor") {
+        if (signer.toLowerCase() !== member.toLowerCase() || !(await members.isAuditor(member as Address)))
+          throw new UnauthenticatedPeerError(
+            `not signed by ${member}, or ${member} does not hold the AUDITOR role`,
+          );
+      } else {
+        const registered = await members.signerOf(member as Address);
+        if (
+          !registered ||
+          registered !== signer.toLowerCase() ||
+          !(await members.isActiveMember(member as Address))
+        )
+          throw new UnauthenticatedPeerError(`not signed by the on-chain signer of active member ${member}`);
+      }
       const key = signature.toLowerCase();
       if (seen.has(key)) throw new UnauthenticatedPeerError("request replayed");
       for (const [k, at] of seen) if (at < t - maxSkew) seen.delete(k);

@@ -5,6 +5,7 @@ import { type Address, createPublicClient, createWalletClient, custom, type Publ
 import { hardhat } from "viem/chains";
 import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
 import { signPeerRequest } from "../../../src/member/peer-auth";
+import { verifyReceiptMultiProof, verifyReceiptProof } from "../../../src/receipts";
 import { createStore, type Store } from "../../../src/store/store";
 import {
   createActiveAgreement,
@@ -166,6 +167,51 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     expect(answer.difference).to.equal("0");
     // the same signed request again is a replay
     expect((await post(headers)).status).to.equal(401);
+  });
+
+  it("serves Merkle proofs of committed batches to AUDITOR-signed requests only", async () => {
+    const domain = { chainId: hardhat.id, consortium: (await f.consortium.getAddress()) as Address };
+    const [row] = await store.driver.query<{ click_id: string }>(
+      "SELECT click_id FROM member_clicks WHERE tenant = $1 AND agreement_id = $2 AND flow = 0 AND epoch = 0 LIMIT 1",
+      [f.alice.address.toLowerCase(), agreementId.toString()],
+    );
+    const ask = async (path: string, index: number, account: string) =>
+      fetch(`${running.nodes[ALICE].url}${path}`, {
+        headers: await signPeerRequest({
+          account: devAccount(index),
+          member: account as Address,
+          domain,
+          method: "GET",
+          path,
+          time: clock,
+        }),
+      });
+    const onChain = await f.settlement.batchOf(agreementId, 0, 0n);
+    const one = await ask(`/v1/peer/proofs/${agreementId}/0/0?clickId=${row.click_id}`, 2, f.auditor.address);
+    expect(one.status, await one.clone().text()).to.equal(200);
+    const proof = await one.json();
+    expect(proof.root).to.equal(onChain.root);
+    const receipt = { agreementId, flow: 0, epoch: 0n, clickId: row.click_id as `0x${string}` };
+    expect(verifyReceiptProof({ root: onChain.root, receipt, proof: proof.proof })).to.equal(true);
+    const sampled = await ask(`/v1/peer/proofs/${agreementId}/0/0?sample=5`, 2, f.auditor.address);
+    const sample = await sampled.json();
+    expect(sample.receipts).to.have.length(5);
+    const receipts = sample.receipts.map((r: Record<string, string>) => ({
+      agreementId: BigInt(r.agreementId),
+      flow: BigInt(r.flow),
+      epoch: BigInt(r.epoch),
+      clickId: r.clickId as `0x${string}`,
+    }));
+    expect(
+      verifyReceiptMultiProof({
+        root: onChain.root,
+        receipts,
+        proof: sample.proof,
+        proofFlags: sample.proofFlags,
+      }),
+    ).to.equal(true);
+    // a member (bob, a party even) is not an auditor
+    expect((await ask(`/v1/peer/proofs/${agreementId}/0/0?sample=5`, 4, f.bob.address)).status).to.equal(401);
   });
 
   it("an under-reporting recipient: refused, claimed after the deadline, disputed automatically, resolved by an auditor", async () => {
