@@ -27,6 +27,15 @@ const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
+let skipAnnounced = false;
+
+/** Skips a suite when chromium is missing, saying so in exactly one line for the whole file. */
+function skipWithoutChromium(context: Mocha.Context): never {
+  if (!skipAnnounced) console.log("dashboard browser test skipped: /usr/bin/chromium is not installed");
+  skipAnnounced = true;
+  context.skip();
+}
+
 /** Debian's chromium with a fresh profile directory (removed by the caller). */
 async function launchBrowser(userDataDir: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -74,10 +83,7 @@ describe("dashboard in a real browser (30-member consortium state)", function ()
   const calls: Array<{ member: string; agreementId: bigint }> = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log("dashboard browser test skipped: /usr/bin/chromium is not installed");
-      this.skip();
-    }
+    if (!existsSync(CHROMIUM)) skipWithoutChromium(this);
     const dashboardDir = await buildDashboard();
     store = await createStore({ memory: true });
     const now = Math.floor(Date.now() / 1000);
@@ -172,10 +178,7 @@ describe("dashboard on a real chain: accepting a proposal sends AgreementBook.ac
   const hashes: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log("dashboard browser test skipped: /usr/bin/chromium is not installed");
-      this.skip();
-    }
+    if (!existsSync(CHROMIUM)) skipWithoutChromium(this);
     const dashboardDir = await buildDashboard();
     node = await startHardhatNode();
     const { governor } = await deployOnNode(node);
