@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     // 2. The indexer: backfill into PGlite on disk, everything final (no undo data needed).
     const store = await createStore({ dataDir });
     const indexStart = performance.now();
-    const status = await createIndexer({
+    await createIndexer({
       store,
       publicClient: governor.publicClient,
       deployment: governor.deployment,

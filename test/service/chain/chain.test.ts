@@ -58,7 +58,9 @@ describe("chain layer on a real Hardhat node", () => {
   let bob: FlowPactClient;
   let deploymentsDir: string;
 
-  before(async () => {
+  before(async function () {
+    // A real node, a deployment and a database: slow to start on a loaded 2-core machine.
+    this.timeout(300_000);
     node = await startHardhatNode();
     ({ governor, deploymentsDir } = await deployOnNode(node));
     alice = await clientFor(node, governor, 1);

@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import type { FlowPactClient } from "../../../src/chain";
 import { createIndexer, type RealtimeEvent } from "../../../src/indexer";
+import { listAgreements } from "../../../src/store/queries/agreements";
+import { listBatches } from "../../../src/store/queries/batches";
+import { listBalances, listPostings, sumOfBalances } from "../../../src/store/queries/credits";
+import { getStoredMember, listMembers } from "../../../src/store/queries/members";
+import { listOffers } from "../../../src/store/queries/offers";
 import { getIndexerProgress } from "../../../src/store/queries/progress";
 import { createStore, type Store } from "../../../src/store/store";
 import { deployOnNode } from "../helpers/flowpact";
@@ -33,7 +38,9 @@ describe("indexer: lifecycle, reorgs and finality on a real Hardhat node", () =>
   let scenario: Scenario;
   let store: Store;
 
-  before(async () => {
+  before(async function () {
+    // A real node, a deployment and a database: slow to start on a loaded 2-core machine.
+    this.timeout(300_000);
     node = await startHardhatNode();
     const { governor } = await deployOnNode(node);
     scenario = await admitMembers(node, governor, 3);
@@ -49,35 +56,41 @@ describe("indexer: lifecycle, reorgs and finality on a real Hardhat node", () =>
     await runLifecycle(node, scenario);
     const status = await indexer(store, scenario.governor).run({ once: true });
     expect(status.indexedBlock).to.equal(status.head);
-    const q = <T>(sql: string) => store.driver.query<T>(sql);
+    const db = store.driver;
     const [a, b, c] = scenario.members.map((m) => m.walletClient!.account.address.toLowerCase());
-    expect(await q("SELECT address, status FROM members ORDER BY address")).to.have.deep.members([
-      { address: a, status: "admitted" },
-      { address: b, status: "admitted" },
-      { address: c, status: "admitted" },
+    expect((await listMembers(db)).map((m) => [m.address, m.status])).to.have.deep.members([
+      [a, "admitted"],
+      [b, "admitted"],
+      [c, "admitted"],
     ]);
-    expect(
-      await q("SELECT offer_id, capacity_per_epoch, withdrawn FROM offers ORDER BY offer_id"),
-    ).to.deep.equal([
-      { offer_id: 1n, capacity_per_epoch: 150n, withdrawn: false },
-      { offer_id: 2n, capacity_per_epoch: 100n, withdrawn: true },
-    ]);
-    const agreements = await q<{ status: string; accepted_by: string[] }>(
-      "SELECT status, accepted_by FROM agreements ORDER BY agreement_id",
+    expect((await getStoredMember(db, c))?.statusReason, "reinstated after a reasoned suspension").to.equal(
+      null,
     );
-    expect(agreements.map((x) => x.status)).to.deep.equal(["active", "rejected"]);
-    expect(agreements[0].accepted_by).to.deep.equal([a, b, c]);
-    expect((await q("SELECT count(*) AS n FROM flows"))[0]).to.deep.equal({ n: 5n });
-    expect(await q("SELECT status, settled_count, amount, payer, payee FROM batches")).to.deep.equal([
-      { status: "committed", settled_count: 42n, amount: 126n, payer: b, payee: a },
+    expect((await listOffers(db)).map((o) => [o.offerId, o.capacityPerEpoch, o.withdrawn])).to.deep.equal([
+      [1n, 150n, false],
+      [2n, 100n, true],
     ]);
+    expect((await listOffers(db, { liveAt: 0n })).map((o) => o.offerId)).to.deep.equal([1n]);
+    const agreements = await listAgreements(db);
+    expect(agreements.map((x) => x.status)).to.deep.equal(["active", "rejected"]);
+    expect(agreements[0].acceptedBy).to.deep.equal([a, b, c]);
+    expect(agreements[0].flows.map((f) => [f.from, f.to, f.rate])).to.deep.equal([
+      [a, b, 3n],
+      [b, c, 2n],
+      [c, a, 4n],
+    ]);
+    expect((await listAgreements(db, { party: c })).map((x) => x.agreementId)).to.deep.equal([1n]);
+    expect(
+      (await listBatches(db)).map((x) => [x.status, x.cosigned, x.settledCount, x.amount, x.payer, x.payee]),
+    ).to.deep.equal([["committed", true, 42n, 126n, b, a]]);
     // a: -40 + 126, b: +40 - 15 - 126, c: +15; the ledger is zero-sum.
-    const balances = await q<{ member: string; balance: bigint }>("SELECT member, balance FROM balances");
-    expect(Object.fromEntries(balances.map((x) => [x.member, x.balance]))).to.deep.equal({
-      [a]: 86n,
-      [b]: -101n,
-      [c]: 15n,
-    });
+    expect((await listBalances(db)).map((x) => [x.member, x.balance])).to.deep.equal([
+      [a, 86n],
+      [c, 15n],
+      [b, -101n],
+    ]);
+    expect(await sumOfBalances(db)).to.equal(0n);
+    expect((await listPostings(db, a)).map((p) => p.kind)).to.deep.equal(["settlement", "moved", "moved"]);
     expect(await freshIndex(scenario.governor)).to.deep.equal(await dumpDomain(store));
   });
 

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import type { FlowPactClient } from "../../../src/chain";
 import { createIndexer } from "../../../src/indexer";
 import { countEvents, getIndexerProgress } from "../../../src/store/queries/progress";
-import { createStore, type Store } from "../../../src/store/store";
+import { createStore } from "../../../src/store/store";
 import { deployOnNode } from "../helpers/flowpact";
 import { type LocalNode, startHardhatNode } from "../helpers/hardhatNode";
 import { admitMembers, transfers } from "../helpers/scenario";
@@ -39,7 +39,9 @@ describe("indexer: SIGKILL in the middle of a backfill, then restart", () => {
   let governor: FlowPactClient;
   let deploymentsDir: string;
 
-  before(async () => {
+  before(async function () {
+    // A real node, a deployment and a database: slow to start on a loaded 2-core machine.
+    this.timeout(300_000);
     node = await startHardhatNode();
     ({ governor, deploymentsDir } = await deployOnNode(node));
     const scenario = await admitMembers(node, governor, 4);
