@@ -1,5 +1,4 @@
 import { scanPairsOf } from "./candidates";
-import type { MatchingModel } from "./model";
 import type { PreparedInstance } from "./prepare";
 
 /** Nonnegative multipliers of the coupling rows, indexed by offer or member (0 when absent). */
@@ -8,22 +7,6 @@ export interface Multipliers {
   readonly demand: Float64Array;
   readonly credit: Float64Array;
   readonly partner: Float64Array;
-}
-
-/** Reads the LP duals of a restricted model as multipliers of the full model's coupling rows. */
-export function multipliersFromDuals(
-  p: PreparedInstance,
-  model: MatchingModel,
-  rowDual: Float64Array,
-): Multipliers {
-  // HiGHS reports, for a maximisation, a nonnegative dual on a binding `≤` row; clip noise.
-  const pick = (rows: Int32Array) => Float64Array.from(rows, (r) => (r >= 0 ? Math.max(0, rowDual[r]) : 0));
-  return {
-    supply: pick(model.supplyRow),
-    demand: pick(model.demandRow),
-    credit: pick(model.creditRow),
-    partner: pick(model.partnerRow),
-  };
 }
 
 export function zeroMultipliers(p: PreparedInstance): Multipliers {

@@ -60,7 +60,6 @@ export class RestrictedLp {
   addPairs(selected: readonly (readonly number[])[]): void {
     const edges = collectEdges(this.p, selected);
     if (edges.edgeCount === 0) return;
-    const p = this.p;
     const E = edges.edgeCount;
     const P = edges.pairCount;
     const cost = new Float64Array(E + P);

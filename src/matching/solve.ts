@@ -4,7 +4,7 @@ import { solveGreedy } from "./greedy";
 import { type Highs, runHighs } from "./highs";
 import { buildMatchingModel } from "./model";
 import { type PreparedInstance, prepareInstance } from "./prepare";
-import { multipliersFromDuals, priceAllPairs, zeroMultipliers } from "./pricing";
+import { priceAllPairs, zeroMultipliers } from "./pricing";
 import { buildProposals } from "./proposals";
 import { RestrictedLp } from "./restricted-lp";
 import { choosePairs, roundAndRepair } from "./rounding";
