@@ -50,14 +50,25 @@ export function registerAgreementCommands(program: Command): void {
         "a flow of referrals per epoch at a rate in credits (repeat; segments comma-separated)",
         collect(parseFlow),
       )
-      .option("--epoch-length <duration>", "length of one settlement epoch", parseDuration, 86_400n)
-      .option("--epochs <n>", "how many epochs the agreement runs", parsePositive, 30n)
-      .option("--notice-epochs <n>", "whole epochs of notice a terminating party gives", parseAmount, 1n)
-      .option(
-        "--accept-within <duration>",
-        "how long the parties have to accept",
-        parseDuration,
-        3n * 86_400n,
+      .addOption(
+        new Option("--epoch-length <duration>", "length of one settlement epoch")
+          .argParser(parseDuration)
+          .default(86_400n, "1d"),
+      )
+      .addOption(
+        new Option("--epochs <n>", "how many epochs the agreement runs")
+          .argParser(parsePositive)
+          .default(30n, "30"),
+      )
+      .addOption(
+        new Option("--notice-epochs <n>", "whole epochs of notice a terminating party gives")
+          .argParser(parseAmount)
+          .default(1n, "1"),
+      )
+      .addOption(
+        new Option("--accept-within <duration>", "how long the parties have to accept")
+          .argParser(parseDuration)
+          .default(3n * 86_400n, "3d"),
       )
       .option(
         "--start <time>",

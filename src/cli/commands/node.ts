@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { Address, PublicClient } from "viem";
 import { examples, withContext } from "../action";
 import { emit } from "../output";
@@ -25,7 +25,11 @@ export function registerNodeCommand(program: Command): void {
         parseAddress,
       )
       .option("--host <host>", "interface to listen on", "127.0.0.1")
-      .option("--port <port>", "port to listen on (0 picks a free one)", parseAmount, 0n)
+      .addOption(
+        new Option("--port <port>", "port to listen on (0 picks a free one)")
+          .argParser(parseAmount)
+          .default(0n, "0"),
+      )
       .action(
         withContext(async (ctx, o: NodeOptions) => {
           const account = await ctx.account();
