@@ -82,8 +82,9 @@ export async function loadHistory(parameters: LoadHistoryParameters): Promise<Au
   const client =
     parameters.publicClient ??
     createPublicClient({
+      // Small JSON-RPC batches: full blocks weigh megabytes and viem refuses answers over 10 MB.
       transport: http(parameters.rpcUrl, {
-        batch: { batchSize: 250, wait: 0 },
+        batch: { batchSize: 20, wait: 0 },
         retryCount: 3,
         timeout: 60_000,
       }),

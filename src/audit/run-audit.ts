@@ -77,7 +77,12 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
       "nothing to audit: pass a deployment file (--deployment) or the five contract addresses",
     );
   const publicClient = createPublicClient({
-    transport: http(options.rpcUrl, { batch: { batchSize: 250, wait: 0 }, retryCount: 3, timeout: 60_000 }),
+    // Small JSON-RPC batches: full blocks weigh megabytes and viem refuses answers over 10 MB.
+    transport: http(options.rpcUrl, {
+      batch: { batchSize: 20, wait: 0 },
+      retryCount: 3,
+      timeout: 60_000,
+    }),
   });
   const history = await loadHistory({
     rpcUrl: options.rpcUrl,
