@@ -4,23 +4,28 @@
  * FLOWPACT_PRIVATE_KEY. Role holders default to the deployer; set FLOWPACT_GOVERNOR,
  * FLOWPACT_MATCHER or FLOWPACT_AUDITOR (addresses) to hand them to other accounts — when a
  * governor is given, the deployer grants it GOVERNOR and then renounces its own.
+ *
+ * A thin wrapper: the deployment itself is `deployFlowPact` of src/chain (the one implementation,
+ * also behind `flowpact deploy`), driven here through Hardhat's provider and its accounts.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { BaseContract, ContractTransactionResponse } from "ethers";
-import { ethers, network } from "hardhat";
+import { network } from "hardhat";
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  defineChain,
+  getAddress,
+  isAddress,
+} from "viem";
+import { deployFlowPact as deployContracts } from "../src/chain/actions/deployFlowPact";
+import { grantRole } from "../src/chain/actions/grantRole";
+import { renounceRole } from "../src/chain/actions/renounceRole";
+import type { FlowPactClients } from "../src/chain/clients";
+import { type Deployment, writeDeployment } from "../src/chain/deployments";
 
-export interface DeploymentFile {
-  chainId: number;
-  startBlock: number;
-  contracts: {
-    Consortium: string;
-    OfferBook: string;
-    AgreementBook: string;
-    CreditLedger?: string;
-    Settlement?: string;
-  };
-}
+export type DeploymentFile = Deployment;
 
 export interface DeployOptions {
   /** Final GOVERNOR (default: the deployer). */
@@ -35,109 +40,64 @@ export interface DeployOptions {
   challengeWindow?: bigint;
   /** Settlement submission window after an epoch's end in seconds (default: 7 days). */
   submissionWindow?: bigint;
-  /** Dispute bond in wei of the chain's native coin (default: 0.01). */
+  /** Dispute bond in wei of the chain's native coin (default: deployFlowPact's, 1 ether). */
   disputeBond?: bigint;
 }
-
-/** Settlement parameters used when DeployOptions leaves them out. */
-export const SETTLEMENT_DEFAULTS = {
-  challengeWindow: 86_400n,
-  submissionWindow: 7n * 86_400n,
-  disputeBond: 10n ** 16n,
-} as const;
 
 export class DeploymentError extends Error {
   override name = "DeploymentError";
 }
 
-const ROLE = {
-  GOVERNOR: ethers.id("GOVERNOR_ROLE"),
-  MATCHER: ethers.id("MATCHER_ROLE"),
-  AUDITOR: ethers.id("AUDITOR_ROLE"),
-};
-
-function addressFromEnv(name: string): string | undefined {
+function addressFromEnv(name: string): Address | undefined {
   const value = process.env[name];
   if (value === undefined || value === "") return undefined;
-  if (!ethers.isAddress(value))
+  if (!isAddress(value, { strict: false }))
     throw new DeploymentError(
       `${name}="${value}" is not an address: set it to 0x… (40 hex digits) or unset it`,
     );
-  return ethers.getAddress(value);
+  return getAddress(value);
 }
 
-async function sent(tx: Promise<ContractTransactionResponse>): Promise<void> {
-  await (await tx).wait();
+/** viem clients over the Hardhat network's provider, signing as its first account. */
+async function hardhatClients(): Promise<FlowPactClients> {
+  const transport = custom(network.provider);
+  const chainId = await createPublicClient({ transport }).getChainId();
+  const chain = defineChain({
+    id: chainId,
+    name: network.name,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [] } },
+  });
+  const [deployer] = (await network.provider.request({ method: "eth_accounts" })) as Address[];
+  if (!deployer)
+    throw new DeploymentError(
+      `network "${network.name}" has no account: set FLOWPACT_PRIVATE_KEY for the custom network`,
+    );
+  return {
+    chain,
+    publicClient: createPublicClient({ chain, transport, pollingInterval: 50 }),
+    walletClient: createWalletClient({ chain, transport, account: getAddress(deployer) }),
+  };
 }
 
 /** Deploys every FlowPact contract, wires the roles and writes the deployment file. */
 export async function deployFlowPact(options: DeployOptions = {}): Promise<DeploymentFile> {
-  const [deployer] = await ethers.getSigners();
-  if (!deployer) {
-    throw new DeploymentError(
-      `network "${network.name}" has no account: set FLOWPACT_PRIVATE_KEY for the custom network`,
-    );
+  const clients = await hardhatClients();
+  const deployer = clients.walletClient!.account.address;
+  const deployment = await deployContracts(clients, {
+    matcher: options.matcher ? getAddress(options.matcher) : undefined,
+    auditor: options.auditor ? getAddress(options.auditor) : undefined,
+    challengeWindow: options.challengeWindow,
+    submissionWindow: options.submissionWindow,
+    disputeBond: options.disputeBond,
+  });
+  const governor = options.governor ? getAddress(options.governor) : deployer;
+  if (governor !== deployer) {
+    const client = { ...clients, deployment };
+    await grantRole(client, { role: "GOVERNOR_ROLE", account: governor });
+    await renounceRole(client, { role: "GOVERNOR_ROLE" });
   }
-  const governor = options.governor ?? deployer.address;
-  const matcher = options.matcher ?? deployer.address;
-  const auditor = options.auditor ?? deployer.address;
-  const { chainId } = await ethers.provider.getNetwork();
-
-  const deploy = async (
-    name: string,
-    args: unknown[],
-  ): Promise<BaseContract & { getAddress(): Promise<string> }> => {
-    const contract = await ethers.deployContract(name, args, deployer);
-    await contract.waitForDeployment();
-    return contract;
-  };
-
-  const consortium = await deploy("Consortium", [deployer.address]);
-  const receipt = await consortium.deploymentTransaction()?.wait();
-  const startBlock = receipt?.blockNumber ?? (await ethers.provider.getBlockNumber());
-  const consortiumAddress = await consortium.getAddress();
-  const offerBook = await deploy("OfferBook", [consortiumAddress]);
-  const agreementBook = await deploy("AgreementBook", [consortiumAddress]);
-
-  const contracts: DeploymentFile["contracts"] = {
-    Consortium: consortiumAddress,
-    OfferBook: await offerBook.getAddress(),
-    AgreementBook: await agreementBook.getAddress(),
-  };
-
-  // CreditLedger and Settlement; the ledger accepts settlement postings only from this
-  // Settlement, wired by the deployer while it still holds GOVERNOR (once, for good).
-  const creditLedger = await deploy("CreditLedger", [consortiumAddress]);
-  const settlement = await deploy("Settlement", [
-    consortiumAddress,
-    contracts.AgreementBook,
-    await creditLedger.getAddress(),
-    options.challengeWindow ?? SETTLEMENT_DEFAULTS.challengeWindow,
-    options.submissionWindow ?? SETTLEMENT_DEFAULTS.submissionWindow,
-    options.disputeBond ?? SETTLEMENT_DEFAULTS.disputeBond,
-  ]);
-  contracts.CreditLedger = await creditLedger.getAddress();
-  contracts.Settlement = await settlement.getAddress();
-  const ledger = creditLedger.connect(deployer) as BaseContract & {
-    setSettlement(settlement: string): Promise<ContractTransactionResponse>;
-  };
-  await sent(ledger.setSettlement(contracts.Settlement));
-
-  const roles = consortium.connect(deployer) as BaseContract & {
-    grantRole(role: string, account: string): Promise<ContractTransactionResponse>;
-    renounceRole(role: string, account: string): Promise<ContractTransactionResponse>;
-  };
-  await sent(roles.grantRole(ROLE.MATCHER, matcher));
-  await sent(roles.grantRole(ROLE.AUDITOR, auditor));
-  if (governor !== deployer.address) {
-    await sent(roles.grantRole(ROLE.GOVERNOR, governor));
-    await sent(roles.renounceRole(ROLE.GOVERNOR, deployer.address));
-  }
-
-  const deployment: DeploymentFile = { chainId: Number(chainId), startBlock, contracts };
-  const outDir = options.outDir ?? path.join(__dirname, "..", "deployments");
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, `${chainId}.json`), `${JSON.stringify(deployment, null, 2)}\n`);
+  writeDeployment(options.outDir ?? path.join(__dirname, "..", "deployments"), deployment);
   return deployment;
 }
 
@@ -156,8 +116,8 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: Error) => {
-    console.error(`deploy: ${error.message}`);
+  main().catch((error: Error & { shortMessage?: string }) => {
+    console.error(`deploy: ${error.shortMessage ?? error.message}`);
     process.exitCode = 1;
   });
 }
