@@ -85,11 +85,9 @@ async function main(): Promise<void> {
   const disputePath = await fromSnapshot(async () => {
     const claim = await gasOf(f.settlement.connect(f.alice).claim(agreementId, 0n, 0n, 1_000n, root));
     const dispute = await gasOf(
-      f.settlement
-        .connect(f.bob)
-        .dispute(agreementId, 0n, 0n, 900n, ethers.id("bob's receipts"), {
-          value: await f.settlement.disputeBond(),
-        }),
+      f.settlement.connect(f.bob).dispute(agreementId, 0n, 0n, 900n, ethers.id("bob's receipts"), {
+        value: await f.settlement.disputeBond(),
+      }),
     );
     const resolve = await gasOf(f.settlement.connect(f.auditor).resolve(agreementId, 0n, 0n, 950n, true));
     return { claim, dispute, resolve };
