@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { examples } from "./action";
 import { registerAgreementCommands } from "./commands/agreement";
+import { registerAuditCommand } from "./commands/audit";
 import { registerCreditCommands } from "./commands/credit";
 import { registerDaemonCommand } from "./commands/daemon";
 import { registerDeployCommand } from "./commands/deploy";
@@ -54,6 +55,7 @@ export function createProgram(): Command {
   registerCreditCommands(program);
   registerIndexCommand(program);
   registerNodeCommand(program);
+  registerAuditCommand(program);
   registerDaemonCommand(program);
 
   examples(program, [

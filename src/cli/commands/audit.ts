@@ -1,0 +1,81 @@
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { Address } from "viem";
+import { examples, withContext } from "../action";
+import { emit } from "../output";
+import { parseAddress, parseAmount, parsePositive, parseUrl } from "../parse";
+
+interface AuditOptions {
+  from?: bigint;
+  to?: bigint;
+  node?: [Address, string][];
+  samples: bigint;
+  out?: string;
+  attest?: boolean;
+}
+
+/** `<member>=<url>`: where a member's node answers proof requests. */
+function parseNodeUrl(value: string, previous: [Address, string][] | undefined): [Address, string][] {
+  const at = value.indexOf("=");
+  if (at < 0)
+    throw new InvalidArgumentError("give <member address>=<node url>, e.g. 0xA…=https://node.bank.example");
+  return [...(previous ?? []), [parseAddress(value.slice(0, at)), parseUrl(value.slice(at + 1))]];
+}
+
+export function registerAuditCommand(program: Command): void {
+  examples(
+    program
+      .command("audit")
+      .description(
+        "verify every batch and settlement from the chain alone, spot-check receipt proofs with members' nodes, look for anomalies, write JSON and HTML reports; --attest records the report's hash on chain (auditor role)",
+      )
+      .option("--from <block>", "first block (default: the deployment's start block)", parseAmount)
+      .option("--to <block>", "last block (default: the latest)", parseAmount)
+      .option(
+        "--node <member=url>",
+        "a member's node for proof spot-checks (repeat; none: spot-checks skipped)",
+        parseNodeUrl,
+      )
+      .addOption(
+        new Option("--samples <k>", "receipt proofs requested per batch")
+          .argParser(parsePositive)
+          .default(3n, "3"),
+      )
+      .option("--out <dir>", "write audit-<chain>-<from>-<to>.json and .html here")
+      .option("--attest", "post the report's hash and verdict on chain (needs the auditor key)")
+      .action(
+        withContext(async (ctx, o: AuditOptions) => {
+          const config = ctx.config();
+          const hasKey = config.privateKey !== undefined || config.keystore !== undefined;
+          // The key signs proof requests and the attestation; without --attest it is optional.
+          const auditor = o.attest || hasKey ? await ctx.account() : undefined;
+          const client = await ctx.client();
+          const { runAudit }: typeof import("../../audit/run-audit") = require("../../audit/run-audit");
+          const result = await runAudit({
+            rpcUrl: config.rpcUrl,
+            deployment: client.deployment,
+            fromBlock: o.from,
+            toBlock: o.to,
+            auditor,
+            nodeUrls: o.node ? Object.fromEntries(o.node) : undefined,
+            samplesPerBatch: Number(o.samples),
+            outDir: o.out,
+            attest: o.attest === true,
+          });
+          emit(
+            ctx.json,
+            {
+              report: result.report,
+              reportHash: result.reportHash,
+              files: result.files,
+              attestation: result.attestation,
+            },
+            () => result.summary,
+          );
+        }),
+      ),
+    [
+      "flowpact audit --out reports",
+      "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --node 0xA…=https://node.bank.example --out reports --attest",
+    ],
+  );
+}
