@@ -1,5 +1,8 @@
 import path from "node:path";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_TEST_GET_TEST_FILES,
+} from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import { subtask } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
@@ -19,6 +22,15 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: args.solcVersion,
     longVersion: `${args.solcVersion}+commit.7893614a`,
   };
+});
+
+/**
+ * Tests are the `*.test.ts` files under test/: the folder also holds fixtures, helpers and
+ * child-process entry scripts, which must not be loaded as test files.
+ */
+subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, runSuper) => {
+  const files: string[] = await runSuper(args);
+  return args.testFiles.length > 0 ? files : files.filter((file) => file.endsWith(".test.ts"));
 });
 
 const config: HardhatUserConfig = {
