@@ -282,6 +282,14 @@ describe("flowpact CLI (separate process, real Hardhat node)", function () {
     expect(offers.stdout, offers.stderr).to.contain("withdrawn").and.to.contain("families, students");
   });
 
+  it("audits the chain with `flowpact audit` (verdict from the chain alone)", async () => {
+    const audit = jsonOf<{ report: { verdict: string; chainId: number } }>(
+      await cli(["audit", "--json"]),
+      "audit",
+    );
+    expect(audit.report).to.include({ verdict: "ok", chainId: 31337 });
+  });
+
   describe("error paths: one line on stderr, exit 2 for bad input, 1 for a revert", () => {
     /** One non-empty stderr line, no stack trace, the expected exit code and message. */
     const expectFailure = (result: CliResult, code: number, message: RegExp) => {
