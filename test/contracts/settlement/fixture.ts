@@ -1,5 +1,5 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import type {
   ContractRunner,
   ContractTransactionResponse,
@@ -103,6 +103,9 @@ export async function createActiveAgreement(
   options: { epochLength?: bigint; epochs?: bigint; noticeEpochs?: bigint } = {},
 ): Promise<{ agreementId: bigint; start: bigint }> {
   const epochLength = options.epochLength ?? EPOCH_LENGTH;
+  // Mine first: an earlier test file may have left a pending time increase on the shared
+  // in-process network, which would otherwise land on the proposal's block.
+  await mine();
   const now = BigInt(await time.latest());
   const proposalExpiry = now + 100n;
   const start = proposalExpiry;
