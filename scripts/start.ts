@@ -1,57 +1,61 @@
 /**
- * `npm start`: the main job on embedded defaults. Starts a local Hardhat chain on
- * 127.0.0.1:8545, deploys FlowPact to it and prints the addresses. Ctrl-C stops the chain.
+ * `npm start`: the whole FlowPact demo on this machine. Starts (or reuses) a local Hardhat node,
+ * deploys FlowPact and admits a 30-institution consortium with agreements of 10-second epochs
+ * (or resumes the saved demo when the same chain is still running), then runs the indexer, every
+ * member's node, their settlement loop, a traffic simulator with one dishonest member, and the
+ * dashboard. Ctrl-C stops all of it.
+ *
+ * Environment: FLOWPACT_RPC_PORT (default 8545), FLOWPACT_API_PORT (default 8480),
+ * FLOWPACT_DEMO_DIR (default .flowpact/demo).
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
+import { runDemo } from "../src/demo/supervisor";
 
-const root = path.join(__dirname, "..");
-const rpcUrl = "http://127.0.0.1:8545";
-
-async function waitForRpc(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the local chain did not answer at ${url} within ${timeoutMs / 1000} s`);
+class StartConfigError extends Error {
+  override name = "StartConfigError";
 }
 
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("npx", args, { cwd: root, stdio: "inherit" });
-    child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`npx ${args.join(" ")} exited ${code}`)),
-    );
-  });
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new StartConfigError(`${name}="${raw}" is not a TCP port: set it to 1–65535 or unset it`);
+  return port;
 }
 
 async function main(): Promise<void> {
-  const chain = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", "8545"], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
+  const started = Date.now();
+  const dataDir = path.resolve(
+    process.env.FLOWPACT_DEMO_DIR || path.join(__dirname, "..", ".flowpact", "demo"),
+  );
+  const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
+  const demo = await runDemo({
+    dataDir,
+    rpcPort: portFromEnv("FLOWPACT_RPC_PORT", 8545),
+    apiPort: portFromEnv("FLOWPACT_API_PORT", 8480),
+    log,
   });
-  const stop = () => {
-    chain.kill("SIGINT");
-    process.exit(0);
+  log(`dashboard: ${demo.dashboardUrl}/  (JSON API: ${demo.dashboardUrl}/api/summary)`);
+  log("epochs last 10 s; the first settlements appear about 20 s after this line. Ctrl-C stops everything.");
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping the demo (state kept in ${dataDir})`);
+    demo
+      .stop()
+      .then(() => {
+        log("stopped");
+        process.exit(0);
+      })
+      .catch((error: Error) => {
+        console.error(`flowpact start: ${error.message}`);
+        process.exit(1);
+      });
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  await waitForRpc(rpcUrl, 60_000);
-  await run(["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"]);
-  const deployment = readFileSync(path.join(root, "deployments", "31337.json"), "utf8");
-  console.log(`\nFlowPact is deployed on the local chain at ${rpcUrl}:\n${deployment}`);
-  console.log("The chain keeps running; press Ctrl-C to stop it.");
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
 main().catch((error: Error) => {

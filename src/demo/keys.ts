@@ -1,0 +1,18 @@
+import { type Hex, keccak256, toHex } from "viem";
+import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+
+/**
+ * Hardhat's development key #0 (mnemonic "test test … junk"): funded on every `hardhat node`.
+ * The demo deploys and governs with it; it is public, so it is only ever used on a local chain.
+ */
+export const DEV_GOVERNOR_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/**
+ * The demo members' keys, derived from a fixed label so that every `npm start` (and a re-bootstrap
+ * after the local chain was restarted) gives the same institutions the same accounts.
+ */
+export function demoMemberAccounts(count: number): PrivateKeyAccount[] {
+  return Array.from({ length: count }, (_, i) =>
+    privateKeyToAccount(keccak256(toHex(`flowpact demo member ${i}`))),
+  );
+}

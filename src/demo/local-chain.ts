@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+/** The local Hardhat node did not come up. */
+export class LocalChainError extends Error {
+  override name = "LocalChainError";
+}
+
+export interface LocalChain {
+  rpcUrl: string;
+  /** True when this process started the node (and so stops it); false when one was already running. */
+  owned: boolean;
+  /** The node's process id, when this process started it. */
+  pid?: number;
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+function rpcCaller(rpcUrl: string) {
+  let id = 0;
+  return async <T>(method: string, params: unknown[] = []): Promise<T> => {
+    const res = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+    });
+    const body = (await res.json()) as { result?: T; error?: { message: string } };
+    if (body.error) throw new LocalChainError(`${method}: ${body.error.message}`);
+    return body.result as T;
+  };
+}
+
+/**
+ * Uses the chain already answering at 127.0.0.1:`port` if there is one (a node left running
+ * keeps its state, so the demo resumes on it), otherwise starts `hardhat node` there as a child
+ * process and resolves once it answers JSON-RPC.
+ */
+export async function startLocalChain(port: number, timeoutMs = 90_000): Promise<LocalChain> {
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const rpc = rpcCaller(rpcUrl);
+  try {
+    await rpc("eth_chainId");
+    return { rpcUrl, owned: false, rpc, stop: async () => {} };
+  } catch {
+    // nothing there: start our own node
+  }
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js"),
+      "node",
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      String(port),
+    ],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
+  );
+  let output = "";
+  const keep = (d: Buffer) => {
+    if (output.length < 20_000) output += d;
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 3_000).unref();
+    });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new LocalChainError(
+        `hardhat node exited early (is port ${port} taken? set FLOWPACT_RPC_PORT):\n${output.slice(-2_000)}`,
+      );
+    try {
+      await rpc("eth_chainId");
+      return { rpcUrl, owned: true, pid: child.pid, rpc, stop };
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  await stop();
+  throw new LocalChainError(`hardhat node did not answer on ${rpcUrl} within ${timeoutMs / 1000} s`);
+}
