@@ -167,6 +167,9 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const reasons = new Set<string>();
     const settle = (async () => {
       while (settling) {
+        // Calls are simulated on the latest block: mine one so its timestamp is the chain's now
+        // (the traffic itself sends no transactions, so blocks would otherwise lag behind).
+        await chain.rpc("evm_mine").catch(() => {});
         for (const node of running.nodes) {
           if (!settling) break;
           const closed = await node
