@@ -111,9 +111,12 @@ export async function loadHistory(parameters: LoadHistoryParameters): Promise<Au
   // 1. Logs, range by range.
   progress({ phase: "logs", done: 0, total: Number(toBlock - fromBlock + 1n) });
   const raw: RawLog[] = [];
-  let range = parameters.blockRange ?? 5_000n;
+  const maxRange = parameters.blockRange ?? 5_000n;
+  let range = maxRange;
   for (let start = fromBlock; start <= toBlock; ) {
-    const end = start + range - 1n < toBlock ? start + range - 1n : toBlock;
+    // Never ask past the end: a refused range must shrink to something smaller than what is left.
+    if (range > toBlock - start + 1n) range = toBlock - start + 1n;
+    const end = start + range - 1n;
     let logs: RawLog[];
     try {
       logs = (await client.request({
@@ -129,6 +132,9 @@ export async function loadHistory(parameters: LoadHistoryParameters): Promise<Au
       throw new AuditRpcError(parameters.rpcUrl, `eth_getLogs ${start}..${end}`, cause);
     }
     raw.push(...logs);
+    // Busy blocks: keep answers small (a node builds them in memory, clients cap their size).
+    if (logs.length > 5_000 && range > 1n) range /= 2n;
+    else if (logs.length < 1_000 && range < maxRange) range *= 2n;
     progress({ phase: "logs", done: Number(end - fromBlock + 1n), total: Number(toBlock - fromBlock + 1n) });
     start = end + 1n;
   }
