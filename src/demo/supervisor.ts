@@ -172,9 +172,10 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         await chain.rpc("evm_mine").catch(() => {});
         for (const node of running.nodes) {
           if (!settling) break;
-          const closed = await node
-            .closeEpochs()
-            .catch((e: Error) => (log(`epoch close (${node.member}): ${e.message}`), []));
+          const closed = await node.closeEpochs().catch((e: Error) => {
+            log(`epoch close (${node.member}): ${e.message}`);
+            return [];
+          });
           for (const o of closed) {
             outcomes.set(o.type, (outcomes.get(o.type) ?? 0) + 1);
             if ((o.type === "failed" || o.type === "refused") && !reasons.has(o.reason)) {
@@ -182,9 +183,10 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
               log(`epoch close ${o.type} (${node.member}): ${o.reason}`);
             }
           }
-          const disputed = await node
-            .disputeClaims()
-            .catch((e: Error) => (log(`dispute (${node.member}): ${e.message}`), []));
+          const disputed = await node.disputeClaims().catch((e: Error) => {
+            log(`dispute (${node.member}): ${e.message}`);
+            return [];
+          });
           for (const o of disputed)
             outcomes.set(`dispute:${o.type}`, (outcomes.get(`dispute:${o.type}`) ?? 0) + 1);
         }
@@ -206,9 +208,6 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
           epochLength: a.schedule.epochLength,
         };
       }),
-    );
-    log(
-      `first agreement: start ${agreements[0]?.start}, now ${Math.floor(Date.now() / 1000)}, caps ${agreements[0]?.flows.map((f) => f.capPerEpoch).join("/")}`,
     );
     const traffic = startTrafficSimulator({
       agreements,

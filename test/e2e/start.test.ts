@@ -104,7 +104,8 @@ describe("npm start: the whole demo consortium", function () {
     child.kill("SIGINT");
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), 30_000))]);
     expect(code, output.slice(-3_000)).to.equal(0);
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Helpers such as tsx's esbuild service leave when their parent's pipes close: allow them 10 s.
+    for (let i = 0; i < 20 && processes.some(alive); i++) await new Promise((r) => setTimeout(r, 500));
     expect(processes.filter(alive), "processes left running after SIGINT").to.deep.equal([]);
     for (const port of [rpcPort, apiPort])
       expect(
