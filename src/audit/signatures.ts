@@ -1,6 +1,5 @@
 import {
   type Address,
-  encodeAbiParameters,
   getAddress,
   type Hash,
   type Hex,
@@ -30,41 +29,6 @@ export interface RelayedSignature {
   epoch?: bigint;
 }
 
-const agreementComponents = [
-  { name: "parties", type: "address[]" },
-  {
-    name: "flows",
-    type: "tuple[]",
-    components: [
-      { name: "from", type: "address" },
-      { name: "to", type: "address" },
-      { name: "segments", type: "uint256" },
-      { name: "capPerEpoch", type: "uint64" },
-      { name: "rate", type: "uint128" },
-    ],
-  },
-  {
-    name: "schedule",
-    type: "tuple",
-    components: [
-      { name: "start", type: "uint64" },
-      { name: "end", type: "uint64" },
-      { name: "epochLength", type: "uint64" },
-      { name: "noticeEpochs", type: "uint64" },
-    ],
-  },
-] as const;
-
-/** The terms hash AgreementBook fixes at proposal: `keccak256(abi.encode(parties, flows, schedule))`. */
-export function agreementTermsHash(
-  parties: readonly Address[],
-  flows: readonly unknown[],
-  schedule: unknown,
-): Hex {
-  return keccak256(encodeAbiParameters(agreementComponents, [parties, flows, schedule] as never));
-}
-
-/** The EIP-712 digest a party's signer signs to accept an agreement (see IAgreementBook). */
 export function acceptanceDigest(params: {
   chainId: number;
   agreementBook: Address;

@@ -1,4 +1,5 @@
 import { type Address, getAddress, type Hash, type Hex, isAddressEqual, keccak256, toBytes } from "viem";
+import { agreementTermsHash } from "../chain/agreementTermsHash";
 import { BATCH_STATUSES, type Flow, MEMBER_STATUSES } from "../chain/types";
 import { type Finding, finding } from "./findings";
 import type { AuditEvent, AuditHistory } from "./history";
@@ -9,12 +10,7 @@ import {
   type BalancePoint,
   batchKey,
 } from "./model";
-import {
-  agreementTermsHash,
-  checkRelayedSignature,
-  relayedSignatures,
-  type SignatureCheck,
-} from "./signatures";
+import { checkRelayedSignature, relayedSignatures, type SignatureCheck } from "./signatures";
 
 export interface VerificationResult {
   findings: Finding[];
@@ -209,7 +205,7 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
         }));
         const schedule = a.schedule as AuditedAgreement["schedule"];
         for (const p of parties) remember(p);
-        const termsHash = agreementTermsHash(parties, flows, schedule);
+        const termsHash = agreementTermsHash({ parties, flows, schedule });
         if (termsHash !== (a.termsHash as Hex).toLowerCase()) {
           findings.push(
             finding(

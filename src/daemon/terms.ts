@@ -1,4 +1,4 @@
-import { type Address, encodeAbiParameters, type Hex, keccak256 } from "viem";
+import type { Address } from "viem";
 import type { AgreementSchedule, Flow } from "../chain/types";
 
 /** The full terms of one proposal, as `AgreementBook.propose` takes them. */
@@ -9,39 +9,7 @@ export interface ProposalTerms {
   readonly proposalExpiry: bigint;
 }
 
-const FLOW = {
-  type: "tuple[]",
-  components: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "segments", type: "uint256" },
-    { name: "capPerEpoch", type: "uint64" },
-    { name: "rate", type: "uint128" },
-  ],
-} as const;
-const SCHEDULE = {
-  type: "tuple",
-  components: [
-    { name: "start", type: "uint64" },
-    { name: "end", type: "uint64" },
-    { name: "epochLength", type: "uint64" },
-    { name: "noticeEpochs", type: "uint64" },
-  ],
-} as const;
-
-/**
- * The terms hash AgreementBook stores and emits in `AgreementProposed`:
- * `keccak256(abi.encode(parties, flows, schedule))`. Computed before sending so the journal can
- * find the proposal on chain by it after a crash.
- */
-export function agreementTermsHash(terms: Pick<ProposalTerms, "parties" | "flows" | "schedule">): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [{ type: "address[]" }, FLOW, SCHEDULE],
-      [terms.parties, terms.flows, terms.schedule],
-    ),
-  );
-}
+export { agreementTermsHash } from "../chain/agreementTermsHash";
 
 /** JSON-safe form of the terms (bigints as decimal strings) for the journal. */
 export function termsToJson(terms: ProposalTerms): unknown {

@@ -3,8 +3,8 @@ import { type Address, type Hash, type Hex, keccak256, toBytes, toHex } from "vi
 import { privateKeyToAccount } from "viem/accounts";
 import type { FindingCode } from "../../../src/audit/findings";
 import { type AuditEvent, type AuditHistory, contractSignatureKey } from "../../../src/audit/history";
-import { agreementTermsHash } from "../../../src/audit/signatures";
 import { verifyHistory } from "../../../src/audit/verifier";
+import { agreementTermsHash } from "../../../src/chain/agreementTermsHash";
 import { hashBatch, signBatch } from "../../../src/receipts/batch-signature";
 
 /**
@@ -87,7 +87,7 @@ async function honestHistory(): Promise<AuditHistory> {
       {
         agreementId: 1n,
         proposer: governor.address,
-        termsHash: agreementTermsHash(parties, [flow], schedule),
+        termsHash: agreementTermsHash({ parties, flows: [flow], schedule }),
         parties,
         flows: [flow],
         schedule,
