@@ -11,6 +11,14 @@ export const addressSchema = {
   description: "Member account address (0x + 40 hex digits; any case)",
 } as const;
 
+/** Path parameters of the routes under `/api/members/:address`. */
+export const memberAddressParams = {
+  type: "object",
+  required: ["address"],
+  additionalProperties: false,
+  properties: { address: addressSchema },
+} as const;
+
 /** A uint256 in decimal: at most 78 digits, no sign, no leading zeros. */
 export const uintStringSchema = {
   type: "string",

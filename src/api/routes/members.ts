@@ -4,7 +4,7 @@ import type { ApiContext } from "../context";
 import { NotFoundError } from "../errors";
 import { normaliseAddress, segmentNames, toDecimal, toInt } from "../format";
 import { loadMembers, memberSchema } from "../member-rows";
-import { addressSchema, agreementSummarySchema, errorResponses, flowSchema } from "../schemas";
+import { agreementSummarySchema, errorResponses, flowSchema, memberAddressParams } from "../schemas";
 
 const offerSchema = {
   type: "object",
@@ -81,12 +81,7 @@ export function registerMemberRoutes(app: FastifyInstance, ctx: ApiContext) {
         operationId: "getMember",
         summary: "One member: profile, balance, offers and agreements",
         tags: ["members"],
-        params: {
-          type: "object",
-          required: ["address"],
-          additionalProperties: false,
-          properties: { address: addressSchema },
-        },
+        params: memberAddressParams,
         response: {
           200: {
             type: "object",

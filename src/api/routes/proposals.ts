@@ -9,6 +9,7 @@ import {
   errorResponses,
   errorSchema,
   flowSchema,
+  memberAddressParams,
   uintStringSchema,
 } from "../schemas";
 
@@ -66,12 +67,7 @@ export function registerProposalRoutes(app: FastifyInstance, ctx: ApiContext) {
         operationId: "listMemberProposals",
         summary: "Agreements proposed to a member and still awaiting acceptance",
         tags: ["members"],
-        params: {
-          type: "object",
-          required: ["address"],
-          additionalProperties: false,
-          properties: { address: addressSchema },
-        },
+        params: memberAddressParams,
         response: {
           200: { type: "object", properties: { items: { type: "array", items: proposalSchema } } },
           ...errorResponses,
