@@ -1,17 +1,11 @@
+import type { OfferTerms } from "../../chain/types";
 import type { Queryable } from "../driver";
 import { addressKey } from "./rows";
 
-export interface StoredOffer {
+/** An offer as indexed: its on-chain terms plus who posted it and when. */
+export interface StoredOffer extends OfferTerms {
   offerId: bigint;
   owner: string;
-  supplySegments: bigint;
-  capacityPerEpoch: bigint;
-  minRate: bigint;
-  demandSegments: bigint;
-  volumePerEpoch: bigint;
-  maxRate: bigint;
-  excludedIndustries: bigint;
-  expiry: bigint;
   withdrawn: boolean;
   postedBlock: bigint;
   updatedBlock: bigint;
