@@ -29,7 +29,7 @@ export function createAutoDisputer(p: {
   let nextBlock = p.fromBlock ?? 0n;
   return {
     async once(): Promise<AutoDisputeOutcome[]> {
-      const head = await p.settlement.publicClient.getBlockNumber();
+      const head = await p.settlement.publicClient.getBlockNumber({ cacheTime: 0 });
       if (head < nextBlock) return [];
       const logs = (await p.settlement.publicClient.getContractEvents({
         address: p.settlement.settlement,

@@ -4,7 +4,7 @@ import { type AgreementDirectory, epochEndOf } from "./agreements";
 import { claimBatch } from "./chain/claim-batch";
 import { commitBatch } from "./chain/commit-batch";
 import type { SettlementClient } from "./chain/settlement-client";
-import { buildFlowBatch, type FlowBatch, recordBatch } from "./flow-batch";
+import { buildFlowBatch, type FlowBatch, recordBatch, SUBMITTED_BATCH_STATUSES_SQL } from "./flow-batch";
 import { type PeerDomain, signPeerRequest } from "./peer-auth";
 
 /** What happened to one flow's batch when the referrer closed its epoch. */
@@ -22,8 +22,8 @@ export interface CloseEpochsParameters {
   agreements: AgreementDirectory;
   settlement: SettlementClient;
   peerDomain: PeerDomain;
-  /** Base URL of a member's node (where its `/v1/peer/*` endpoints are). */
-  peerUrl: (member: Address) => string | undefined;
+  /** Base URL of a member's node (where its `/v1/peer/*` endpoints are), e.g. from its on-chain profile. */
+  peerUrl: (member: Address) => string | undefined | Promise<string | undefined>;
   /** Tokens live this long: an epoch is closed only once its last token has expired. */
   tokenTtl: bigint;
   /** Seconds after the epoch's end after which an unco-signed batch is claimed instead. */
@@ -45,7 +45,7 @@ export async function closeEpochs(p: CloseEpochsParameters): Promise<EpochCloseO
      WHERE c.tenant = $1 AND NOT EXISTS (
        SELECT 1 FROM member_batches b WHERE b.tenant = c.tenant AND b.role = 'referrer'
          AND b.agreement_id = c.agreement_id AND b.flow = c.flow AND b.epoch = c.epoch
-         AND b.status IN ('committed', 'claimed'))
+         AND b.status IN ${SUBMITTED_BATCH_STATUSES_SQL})
      ORDER BY 1, 2, 3`,
     [tenant],
   );
@@ -122,7 +122,15 @@ export async function requestCoSignature(
   recipient: Address,
   batch: Pick<FlowBatch, "agreementId" | "flow" | "epoch" | "count" | "root">,
 ): Promise<CoSignAnswer> {
-  const base = p.peerUrl(recipient);
+  let base: string | undefined;
+  try {
+    base = await p.peerUrl(recipient);
+  } catch (error) {
+    return {
+      type: "refused",
+      reason: `node URL of recipient ${recipient} unknown: ${(error as Error).message}`,
+    };
+  }
   if (!base) return { type: "refused", reason: `no node URL known for recipient ${recipient}` };
   const path = "/v1/peer/cosign";
   const body = JSON.stringify({

@@ -4,6 +4,22 @@ import type { Queryable } from "../store/driver";
 
 export const ZERO_ROOT = `0x${"00".repeat(32)}` as Hex;
 
+/**
+ * Statuses of a referrer's batch once it is on chain (`member_batches.status`): it is never
+ * submitted again, and it is what the proof API serves. `claimed` moves on to `disputed`,
+ * `finalised` or `resolved` as the node follows the chain.
+ */
+export const SUBMITTED_BATCH_STATUSES = [
+  "committed",
+  "claimed",
+  "disputed",
+  "finalised",
+  "resolved",
+] as const;
+
+/** `('committed', 'claimed', …)` for SQL. */
+export const SUBMITTED_BATCH_STATUSES_SQL = `(${SUBMITTED_BATCH_STATUSES.map((s) => `'${s}'`).join(", ")})`;
+
 /** The receipts of one (agreement, flow, epoch) as one member recorded them, and their tree. */
 export interface FlowBatch {
   agreementId: bigint;

@@ -3,13 +3,19 @@ import type { DestinationStream } from "pino";
 import type { Account, Address, Chain, LocalAccount, PublicClient, Transport, WalletClient } from "viem";
 import { createStore, type Store } from "../store/store";
 import { type AgreementDirectory, createChainAgreementDirectory } from "./agreements";
+import { registerAuditProofRoute } from "./audit-proofs";
+import type { AutoAcceptPolicy } from "./auto-accept";
 import { type AutoDisputeOutcome, createAutoDisputer } from "./auto-dispute";
+import { type ClaimFollowOutcome, followClaims } from "./claim-finalise";
 import { closeEpochs, type EpochCloseOutcome } from "./epoch-close";
 import { createReceiptJournal, type ReceiptJournal } from "./journal";
 import { createChainMemberRegistry, type MemberRegistry } from "./members";
 import { createPeerAuthenticator } from "./peer-auth";
+import { createChainPeerDirectory, type PeerDirectory } from "./peer-directory";
 import { registerPeerRoutes } from "./peer-routes";
+import { createProposalWatcher, type ProposalOutcome } from "./proposal-watch";
 import type { RateLimiter } from "./rate-limit";
+import { type SettlementLoop, type SettlementPass, startSettlementLoop } from "./settlement-loop";
 import { createTrackingServer, type LandingUrlResolver } from "./tracking-server";
 import {
   createTrackingTokenIssuer,
@@ -28,8 +34,10 @@ export interface MemberTenantOptions {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Sends this member's settlement transactions (commit, claim, dispute). */
+  /** Sends this member's settlement transactions (commit, claim, dispute, finalise, accept). */
   walletClient?: WalletClient<Transport, Chain | undefined, Account>;
+  /** Proposals this policy allows are accepted on chain by the node; the rest wait for the CLI. */
+  autoAccept?: AutoAcceptPolicy;
 }
 
 /** What the members of one process share: chain, store, journal, logging. */
@@ -44,8 +52,25 @@ export interface MemberNodeSharedOptions {
   store?: Store;
   dataDir?: string;
   journal?: { maxItems?: number; maxDelayMs?: number };
-  /** Base URL of another member's node, for co-signing (e.g. from its profile, or a directory). */
-  peerUrl?: (member: Address) => string | undefined;
+  /**
+   * Base URL of another member's node, for co-signing. Default: the `uri` of the member's
+   * on-chain profile (`Consortium.profileOf`, see `peers`); this override is for tests and the
+   * in-process demo.
+   */
+  peerUrl?: (member: Address) => string | undefined | Promise<string | undefined>;
+  /** Other members' profiles (node URL, industry); default: read from the Consortium, cached 30 s. */
+  peers?: PeerDirectory;
+  /** First block the claim and proposal watchers scan (the deployment's start block). */
+  fromBlock?: bigint;
+  /**
+   * Runs the settlement loop every this many ms (close epochs, dispute, finalise claims,
+   * auto-accept); undefined or 0: no loop, the caller drives `settleOnce()` (tests, the demo).
+   */
+  settleEveryMs?: number;
+  /** Runs before each loop pass (the demo mines a block). */
+  beforeSettlePass?: () => Promise<void>;
+  /** Every member's report after each loop pass. */
+  onSettlePass?: (passes: SettlementPass[]) => void;
   /** Seconds after an epoch's end after which an unco-signed batch is claimed (default 3,600). */
   claimAfter?: bigint;
   tokenTtl?: bigint;
@@ -68,6 +93,12 @@ export interface MemberNode {
   closeEpochs(): Promise<EpochCloseOutcome[]>;
   /** One pass of the recipient's claim watch: disputes claims above its own arrivals. */
   disputeClaims(): Promise<AutoDisputeOutcome[]>;
+  /** One pass over this referrer's claims: finalises the undisputed ones whose window has passed. */
+  followClaims(): Promise<ClaimFollowOutcome[]>;
+  /** One pass of the auto-accept policy over proposals naming this member (none without a policy). */
+  acceptProposals(): Promise<ProposalOutcome[]>;
+  /** All four above, each failure caught and reported (what the settlement loop runs). */
+  settleOnce(): Promise<SettlementPass>;
 }
 
 export interface MemberNodes {
@@ -76,7 +107,13 @@ export interface MemberNodes {
   journal: ReceiptJournal;
   agreements: AgreementDirectory;
   members: MemberRegistry;
-  /** Stops the servers, commits what is pending, closes the store if the node opened it. */
+  peers: PeerDirectory | undefined;
+  /** The running settlement loop (with `settleEveryMs`). */
+  settlement: SettlementLoop | undefined;
+  /**
+   * Stops the settlement loop (waiting for its pass in flight) and the servers, commits what is
+   * pending, closes the store if the node opened it.
+   */
   close(): Promise<void>;
 }
 
@@ -127,10 +164,19 @@ export async function startMemberNodes(
   const tokenTtl = shared.tokenTtl ?? 600n;
   const peerDomain = { chainId: shared.chainId, consortium: shared.contracts.Consortium };
   const auth = createPeerAuthenticator({ domain: peerDomain, members, now });
-  const peerUrl = shared.peerUrl ?? (() => undefined);
+  const peers =
+    shared.peers ??
+    (shared.publicClient &&
+      createChainPeerDirectory({
+        publicClient: shared.publicClient,
+        consortium: shared.contracts.Consortium,
+      }));
+  const peerUrl = shared.peerUrl ?? ((member: Address) => peers?.nodeUrl(member));
   const nodes: MemberNode[] = [];
   const timers: NodeJS.Timeout[] = [];
+  let loop: SettlementLoop | undefined;
   const close = async () => {
+    await loop?.stop();
     for (const timer of timers) clearInterval(timer);
     await Promise.all(nodes.map((n) => n.app.close()));
     await journal.close();
@@ -163,6 +209,15 @@ export async function startMemberNodes(
       });
       const settlementAddress = shared.contracts.Settlement;
       if (settlementAddress)
+        registerAuditProofRoute(app, {
+          member: tenant.member,
+          chainId: shared.chainId,
+          settlement: settlementAddress,
+          driver: store.driver,
+          isAuditor: (account) => members.isAuditor(account),
+          now,
+        });
+      if (settlementAddress)
         registerPeerRoutes(app, {
           member: tenant.member,
           account: tenant.account,
@@ -186,8 +241,9 @@ export async function startMemberNodes(
         };
       };
       let disputer: ReturnType<typeof createAutoDisputer> | undefined;
+      let proposals: ReturnType<typeof createProposalWatcher> | undefined;
       const url = await app.listen({ host: tenant.host ?? "127.0.0.1", port: tenant.port ?? 0 });
-      nodes.push({
+      const node: MemberNode = {
         member: issuer.member,
         url,
         app,
@@ -214,16 +270,120 @@ export async function startMemberNodes(
             agreements,
             settlement: settlement(),
             now,
+            fromBlock: shared.fromBlock,
           });
           return disputer.once();
         },
-      });
+        followClaims: () =>
+          followClaims({ member: tenant.member, driver: store.driver, settlement: settlement(), now }),
+        acceptProposals: async () => {
+          if (!tenant.autoAccept) return [];
+          if (!shared.publicClient || !tenant.walletClient || !peers)
+            throw new MemberNodeConfigError("auto-accept needs a publicClient and the member's walletClient");
+          proposals ??= createProposalWatcher({
+            member: tenant.member,
+            policy: tenant.autoAccept,
+            agreements,
+            peers,
+            publicClient: shared.publicClient,
+            walletClient: tenant.walletClient,
+            agreementBook: shared.contracts.AgreementBook,
+            fromBlock: shared.fromBlock,
+          });
+          return proposals.once();
+        },
+        settleOnce: () => settleOnce(node),
+      };
+      nodes.push(node);
     }
+    if (shared.settleEveryMs)
+      loop = startSettlementLoop(nodes, {
+        everyMs: shared.settleEveryMs,
+        beforePass: shared.beforeSettlePass,
+        onPass: shared.onSettlePass,
+        onError: (error) => nodes[0]?.app.log.error({ err: error.message }, "settlement pass failed"),
+      });
   } catch (error) {
     await close().catch(() => {});
     throw error;
   }
-  return { nodes, store, journal, agreements, members, close };
+  return { nodes, store, journal, agreements, members, peers, settlement: loop, close };
+}
+
+/**
+ * One settlement pass of one member: each step on its own, so a failing RPC in one (say the
+ * recipient's node is down) does not keep the others from running; what failed is in `errors`
+ * and is tried again on the next pass. Outcomes worth a line are logged (batch keys, counts and
+ * transaction hashes only: nothing about visitors).
+ */
+async function settleOnce(node: MemberNode): Promise<SettlementPass> {
+  const pass: SettlementPass = {
+    member: node.member,
+    closed: [],
+    disputes: [],
+    claims: [],
+    proposals: [],
+    errors: [],
+  };
+  const log = node.app.log;
+  const step = async <T>(name: SettlementPass["errors"][number]["step"], run: () => Promise<T[]>) => {
+    try {
+      return await run();
+    } catch (error) {
+      const message = (error as Error).message.split("\n")[0];
+      pass.errors.push({ step: name, message });
+      log.warn({ step: name, err: message }, "settlement step failed; retrying next pass");
+      return [];
+    }
+  };
+  pass.closed = await step("close", () => node.closeEpochs());
+  pass.disputes = await step("dispute", () => node.disputeClaims());
+  pass.claims = await step("claims", () => node.followClaims());
+  pass.proposals = await step("proposals", () => node.acceptProposals());
+  const key = (b: { agreementId: bigint; flow: number | bigint; epoch: bigint }) =>
+    `${b.agreementId}/${b.flow}/${b.epoch}`;
+  for (const o of pass.closed)
+    if (o.type !== "waiting")
+      log.info(
+        {
+          batch: key(o.batch),
+          ...("count" in o.batch ? { count: o.batch.count } : {}),
+          ...("txHash" in o ? { txHash: o.txHash } : {}),
+          ...("reason" in o ? { reason: o.reason } : {}),
+        },
+        `epoch close: ${o.type}`,
+      );
+  for (const o of pass.disputes)
+    if (o.type !== "accepted")
+      log.info(
+        {
+          claimed: o.claimed.count.toString(),
+          ...(o.type === "disputed" ? { batch: key(o.own), own: o.own.count, txHash: o.txHash } : {}),
+          ...(o.type === "failed" ? { reason: o.reason } : {}),
+        },
+        `claim watch: ${o.type}`,
+      );
+  for (const o of pass.claims)
+    if (o.type === "finalised" || o.type === "failed" || o.type === "settled-elsewhere")
+      log.info(
+        {
+          batch: key(o),
+          ...(o.type === "finalised" ? { txHash: o.txHash } : {}),
+          ...(o.type === "failed" ? { reason: o.reason } : {}),
+        },
+        `claim: ${o.type}`,
+      );
+  for (const o of pass.proposals)
+    log.info(
+      {
+        agreementId: o.agreementId.toString(),
+        ...(o.type === "accepted" ? { txHash: o.txHash } : {}),
+        ...(o.type === "left-for-cli" ? { reasons: o.reasons } : {}),
+        ...(o.type === "failed" ? { reason: o.reason } : {}),
+      },
+      `proposal: ${o.type}`,
+    );
+  return pass;
 }
 
 /**
@@ -235,8 +395,16 @@ export async function startMemberNodes(
  */
 export async function startMemberNode(
   options: MemberNodeOptions,
-): Promise<MemberNode & Pick<MemberNodes, "store" | "journal" | "close">> {
-  const { member, account, landingUrl, host, port, ...shared } = options;
-  const running = await startMemberNodes(shared, [{ member, account, landingUrl, host, port }]);
-  return { ...running.nodes[0], store: running.store, journal: running.journal, close: running.close };
+): Promise<MemberNode & Pick<MemberNodes, "store" | "journal" | "settlement" | "close">> {
+  const { member, account, landingUrl, host, port, walletClient, autoAccept, ...shared } = options;
+  const running = await startMemberNodes(shared, [
+    { member, account, landingUrl, host, port, walletClient, autoAccept },
+  ]);
+  return {
+    ...running.nodes[0],
+    store: running.store,
+    journal: running.journal,
+    settlement: running.settlement,
+    close: running.close,
+  };
 }

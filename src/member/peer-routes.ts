@@ -9,11 +9,9 @@ import {
   MemberNodeError,
   NotRecipientError,
   UnknownAgreementError,
-  UnknownArrivalError,
 } from "./errors";
 import { buildFlowBatch, recordBatch } from "./flow-batch";
 import type { PeerAuthenticator } from "./peer-auth";
-import { randomSample } from "./sample";
 
 /** The epoch may still receive arrivals (tokens live `tokenTtl` past its end): ask again later. */
 export class EpochStillOpenError extends MemberNodeError {
@@ -64,9 +62,8 @@ const UINT = /^(0|[1-9][0-9]{0,77})$/;
  * - `POST /v1/peer/cosign` `{ agreementId, flow, epoch, count, root }` (from the flow's referrer):
  *   the recipient co-signs `Batch(...)` only when count and root equal its own arrival records;
  *   otherwise 409 `batch_mismatch` with `expected` (its count and root) and `difference`.
- * - `GET /v1/peer/proofs/:agreementId/:flow/:epoch?clickId=0x…` or `?sample=k` (AUDITOR only):
- *   Merkle proof of one receipt, or a multiproof of k random receipts, of a batch this member
- *   committed or claimed as referrer, against the root it submitted on chain.
+ *
+ * (The auditors' proof API is `POST /audit/proofs`, src/member/audit-proofs.ts.)
  */
 export function registerPeerRoutes(app: FastifyInstance, options: PeerRoutesOptions): void {
   const member = options.member.toLowerCase() as Address;
@@ -136,66 +133,5 @@ export function registerPeerRoutes(app: FastifyInstance, options: PeerRoutesOpti
       now: t,
     });
     return reply.code(200).send({ signature });
-  });
-
-  app.get("/v1/peer/proofs/:agreementId/:flow/:epoch", async (request) => {
-    await options.auth.authenticate(
-      { method: request.method, url: request.url, headers: request.headers, rawBody: "" },
-      "auditor",
-    );
-    const params = request.params as Record<string, string>;
-    for (const field of ["agreementId", "flow", "epoch"])
-      if (!UINT.test(params[field] ?? ""))
-        throw new InvalidRequestError(`${field} must be a decimal integer`);
-    const agreementId = BigInt(params.agreementId);
-    const flow = Number(params.flow);
-    const epoch = BigInt(params.epoch);
-    const [submitted] = await options.driver.query<{ root: string; count: bigint }>(
-      `SELECT root, count FROM member_batches WHERE tenant = $1 AND role = 'referrer' AND agreement_id = $2
-         AND flow = $3 AND epoch = $4 AND status IN ('committed', 'claimed')`,
-      [member, agreementId.toString(), flow, epoch.toString()],
-    );
-    if (!submitted) throw new UnknownAgreementError(agreementId, flow);
-    const batch = await buildFlowBatch(options.driver, {
-      tenant: member,
-      source: "clicks",
-      agreementId,
-      flow,
-      epoch,
-    });
-    if (!batch.tree || batch.root !== submitted.root)
-      throw new MemberNodeError(
-        "this node's receipts no longer match the submitted root",
-        409,
-        "records_changed",
-      );
-    const query = request.query as Record<string, string | undefined>;
-    const receiptJson = (r: { agreementId: bigint; flow: number | bigint; epoch: bigint; clickId: Hex }) => ({
-      agreementId: r.agreementId.toString(),
-      flow: r.flow.toString(),
-      epoch: r.epoch.toString(),
-      clickId: r.clickId,
-    });
-    if (query.clickId !== undefined) {
-      const index = batch.tree.receipts.findIndex((r) => r.clickId === query.clickId);
-      if (index < 0) throw new UnknownArrivalError(String(query.clickId));
-      return {
-        root: batch.root,
-        count: batch.count,
-        receipt: receiptJson(batch.tree.receipts[index]),
-        proof: batch.tree.getProof(index),
-      };
-    }
-    const k = Number(query.sample ?? "");
-    if (!Number.isInteger(k) || k < 1 || k > 1_000)
-      throw new InvalidRequestError("pass clickId, or sample between 1 and 1000");
-    const sample = batch.tree.getMultiProof(randomSample(batch.count, Math.min(k, batch.count)));
-    return {
-      root: batch.root,
-      count: batch.count,
-      receipts: sample.receipts.map(receiptJson),
-      proof: sample.proof,
-      proofFlags: sample.proofFlags,
-    };
   });
 }

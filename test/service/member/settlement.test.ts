@@ -1,11 +1,14 @@
+import { randomBytes } from "node:crypto";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre from "hardhat";
 import { type Address, createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
+import { type ProofRequest, signProofRequest } from "../../../src/audit/proof-request";
 import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
 import { signPeerRequest } from "../../../src/member/peer-auth";
-import { verifyReceiptMultiProof, verifyReceiptProof } from "../../../src/receipts";
+import { createChainPeerDirectory } from "../../../src/member/peer-directory";
+import { verifyReceiptProof } from "../../../src/receipts";
 import { createStore, type Store } from "../../../src/store/store";
 import {
   createActiveAgreement,
@@ -14,6 +17,7 @@ import {
 } from "../../contracts/settlement/fixture";
 import { devAccount } from "./chain";
 import { followLink, postArrival } from "./http";
+import { setNodeUri } from "./profiles";
 
 const TOKEN_TTL = 600n;
 const CLAIM_AFTER = 1_800n;
@@ -68,7 +72,8 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
         logStream: false,
         tokenTtl: TOKEN_TTL,
         claimAfter: CLAIM_AFTER,
-        peerUrl: (member) => running.nodes.find((n) => n.member === member.toLowerCase())?.url,
+        // Peers are found through their on-chain profile `uri` (read fresh: profiles change below).
+        peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
         now: () => clock,
       },
       parties.map((party, i) => ({
@@ -82,6 +87,7 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
         }),
       })),
     );
+    for (const [i, party] of parties.entries()) await setNodeUri(f.consortium, party, running.nodes[i].url);
   });
 
   after(async () => {
@@ -169,49 +175,60 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     expect((await post(headers)).status).to.equal(401);
   });
 
-  it("serves Merkle proofs of committed batches to AUDITOR-signed requests only", async () => {
-    const domain = { chainId: hardhat.id, consortium: (await f.consortium.getAddress()) as Address };
-    const [row] = await store.driver.query<{ click_id: string }>(
-      "SELECT click_id FROM member_clicks WHERE tenant = $1 AND agreement_id = $2 AND flow = 0 AND epoch = 0 LIMIT 1",
-      [f.alice.address.toLowerCase(), agreementId.toString()],
-    );
-    const ask = async (path: string, index: number, account: string) =>
-      fetch(`${running.nodes[ALICE].url}${path}`, {
-        headers: await signPeerRequest({
-          account: devAccount(index),
-          member: account as Address,
-          domain,
-          method: "GET",
-          path,
-          time: clock,
-        }),
-      });
+  it("serves Merkle proofs of committed batches on POST /audit/proofs to AUDITOR-signed requests only", async () => {
+    const domain = { chainId: hardhat.id, settlement: f.settlementAddress as Address };
+    const auditor = devAccount(2);
+    expect(auditor.address).to.equal(f.auditor.address);
     const onChain = await f.settlement.batchOf(agreementId, 0, 0n);
-    const one = await ask(`/v1/peer/proofs/${agreementId}/0/0?clickId=${row.click_id}`, 2, f.auditor.address);
-    expect(one.status, await one.clone().text()).to.equal(200);
-    const proof = await one.json();
-    expect(proof.root).to.equal(onChain.root);
-    const receipt = { agreementId, flow: 0, epoch: 0n, clickId: row.click_id as `0x${string}` };
-    expect(verifyReceiptProof({ root: onChain.root, receipt, proof: proof.proof })).to.equal(true);
-    const sampled = await ask(`/v1/peer/proofs/${agreementId}/0/0?sample=5`, 2, f.auditor.address);
-    const sample = await sampled.json();
-    expect(sample.receipts).to.have.length(5);
-    const receipts = sample.receipts.map((r: Record<string, string>) => ({
-      agreementId: BigInt(r.agreementId),
-      flow: BigInt(r.flow),
-      epoch: BigInt(r.epoch),
-      clickId: r.clickId as `0x${string}`,
-    }));
+    const request = (overrides: Partial<ProofRequest> = {}): ProofRequest => ({
+      agreementId,
+      flow: 0n,
+      epoch: 0n,
+      indices: [0, 5, 11, 40],
+      auditor: auditor.address,
+      nonce: `0x${randomBytes(32).toString("hex")}`,
+      expiresAt: clock + 300n,
+      ...overrides,
+    });
+    const post = (body: unknown) =>
+      fetch(`${running.nodes[ALICE].url}/audit/proofs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+    const body = await signProofRequest(auditor, domain, request());
+    const ok = await post(body);
+    expect(ok.status, await ok.clone().text()).to.equal(200);
+    const answer = await ok.json();
+    expect(answer.root).to.equal(onChain.root);
+    expect(answer.count).to.equal(12);
+    // index 40 is past the batch: left out, the auditor reports it missing
+    expect(answer.proofs.map((p: { index: number }) => p.index)).to.deep.equal([0, 5, 11]);
+    for (const p of answer.proofs) {
+      const receipt = { agreementId, flow: 0, epoch: 0n, clickId: p.clickId };
+      expect(verifyReceiptProof({ root: onChain.root, receipt, proof: p.proof })).to.equal(true);
+    }
+    // the same signed request again (same nonce) is a replay
+    expect((await post(body)).status).to.equal(401);
+    // a member (bob, a party even) is not an auditor; a request signed by someone else than `auditor`
+    const bob = devAccount(4);
     expect(
-      verifyReceiptMultiProof({
-        root: onChain.root,
-        receipts,
-        proof: sample.proof,
-        proofFlags: sample.proofFlags,
-      }),
-    ).to.equal(true);
-    // a member (bob, a party even) is not an auditor
-    expect((await ask(`/v1/peer/proofs/${agreementId}/0/0?sample=5`, 4, f.bob.address)).status).to.equal(401);
+      (await post(await signProofRequest(bob, domain, request({ auditor: bob.address })))).status,
+    ).to.equal(403);
+    expect((await post(await signProofRequest(bob, domain, request()))).status).to.equal(401);
+    // another deployment's Settlement, an expired request, garbage
+    const elsewhere = { ...domain, settlement: f.alice.address as Address };
+    expect((await post(await signProofRequest(auditor, elsewhere, request()))).status).to.equal(401);
+    expect(
+      (await post(await signProofRequest(auditor, domain, request({ expiresAt: clock - 1n })))).status,
+    ).to.equal(401);
+    const malformed = await post({ request: { agreementId: "x" }, signature: "0x" });
+    expect(malformed.status).to.equal(400);
+    expect((await malformed.json()).code).to.equal("invalid_request");
+    // a batch this node never submitted
+    const unknown = await post(await signProofRequest(auditor, domain, request({ epoch: 7n })));
+    expect(unknown.status).to.equal(404);
+    expect((await unknown.json()).code).to.equal("unknown_batch");
   });
 
   it("an under-reporting recipient: refused, claimed after the deadline, disputed automatically, resolved by an auditor", async () => {
@@ -247,5 +264,35 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     expect(await f.ledger.balanceOf(f.alice.address)).to.equal(before + 4n * RATES[0]);
     expect((await f.settlement.batchOf(agreementId, 0, 1n)).settledCount).to.equal(10n);
     expect(await running.nodes[BOB].disputeClaims()).to.deep.equal([]);
+  });
+
+  it("a silent recipient: the referrer claims after the deadline, nobody disputes, the referrer finalises after the window", async () => {
+    clock = start + 2n * EPOCH + 10n; // epoch 2
+    await refer(1, 5); // bob → carol
+    // carol's node moves to an address where nothing answers: bob finds it through her profile
+    await setNodeUri(f.consortium, f.carol, "http://127.0.0.1:9/");
+    await endEpoch(2n, CLAIM_AFTER + 1n);
+    const claimed = await running.nodes[BOB].closeEpochs();
+    expect(claimed.map((o) => o.type)).to.deep.equal(["claimed"]);
+    if (claimed[0].type === "claimed") expect(claimed[0].reason).to.contain("unreachable");
+    // carol's own records agree with the claim: no dispute
+    expect((await running.nodes[CAROL].disputeClaims()).map((d) => d.type)).to.deep.equal(["accepted"]);
+    // the window is still open: nothing to finalise yet
+    const early = await running.nodes[BOB].followClaims();
+    expect(early.map((o) => o.type)).to.deep.equal(["waiting"]);
+    const window: bigint = await f.settlement.challengeWindow();
+    const batch = await f.settlement.batchOf(agreementId, 1, 2n);
+    clock = BigInt(batch.challengeEnds) + 1n;
+    await time.increaseTo(clock);
+    expect(window).to.be.greaterThan(0n);
+    const before = await f.ledger.balanceOf(f.bob.address);
+    const finalised = await running.nodes[BOB].followClaims();
+    expect(finalised.map((o) => o.type)).to.deep.equal(["finalised"]);
+    expect((await f.settlement.batchOf(agreementId, 1, 2n)).status).to.equal(4n); // Finalised
+    expect(await f.ledger.balanceOf(f.bob.address)).to.equal(before + 5n * RATES[1]);
+    // followed to the end: the batch is not closed, claimed or finalised again
+    expect(await running.nodes[BOB].followClaims()).to.deep.equal([]);
+    expect(await running.nodes[BOB].closeEpochs()).to.deep.equal([]);
+    await setNodeUri(f.consortium, f.carol, running.nodes[CAROL].url);
   });
 });

@@ -1,0 +1,198 @@
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import hre from "hardhat";
+import { type Address, createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
+import { hardhat } from "viem/chains";
+import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
+import { createChainPeerDirectory } from "../../../src/member/peer-directory";
+import type { SettlementPass } from "../../../src/member/settlement-loop";
+import { createStore, type Store } from "../../../src/store/store";
+import {
+  type Contract,
+  createActiveAgreement,
+  deploySettlementFixture,
+  type SettlementFixture,
+} from "../../contracts/settlement/fixture";
+import { devAccount } from "./chain";
+import { followLink, postArrival } from "./http";
+import { setNodeUri } from "./profiles";
+
+const TOKEN_TTL = 60n;
+const CLAIM_AFTER = 1_800n;
+const EPOCH = 3_600n;
+const RATES = [7n, 5n, 3n];
+
+/** Polls `check` until it returns a value (not undefined), or fails after `ms`. */
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("member node: the autonomous settlement loop (real Hardhat chain)", function () {
+  this.timeout(120_000);
+  let f: SettlementFixture;
+  let store: Store;
+  let running: MemberNodes;
+  let agreementId: bigint;
+  let start: bigint;
+  let clock: bigint;
+  const passes: SettlementPass[][] = [];
+  let failNextPass = false;
+  let slowPass = false;
+  let inPass = false;
+
+  before(async () => {
+    f = await loadFixture(deploySettlementFixture);
+    const parties = [f.alice, f.bob, f.carol];
+    ({ agreementId, start } = await createActiveAgreement(
+      f.agreements,
+      parties,
+      parties.map((from, i) => ({
+        from: from.address,
+        to: parties[(i + 1) % 3].address,
+        segments: 1n,
+        capPerEpoch: 1_000n,
+        rate: RATES[i],
+      })),
+      { epochLength: EPOCH },
+    ));
+    clock = start + 10n;
+    const publicClient = createPublicClient({
+      chain: hardhat,
+      transport: custom(hre.network.provider),
+    }) as PublicClient;
+    const contracts = {
+      AgreementBook: (await f.agreements.getAddress()) as Address,
+      Consortium: (await f.consortium.getAddress()) as Address,
+      Settlement: f.settlementAddress as Address,
+    };
+    store = await createStore({ memory: true });
+    const keys = [devAccount(3), devAccount(4), devAccount(5)];
+    running = await startMemberNodes(
+      {
+        chainId: hardhat.id,
+        contracts,
+        publicClient,
+        store,
+        logStream: false,
+        tokenTtl: TOKEN_TTL,
+        claimAfter: CLAIM_AFTER,
+        peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
+        now: () => clock,
+        settleEveryMs: 50,
+        beforeSettlePass: async () => {
+          if (failNextPass) {
+            failNextPass = false;
+            throw new Error("RPC down for one pass");
+          }
+          inPass = true;
+          if (slowPass) await new Promise((r) => setTimeout(r, 500));
+        },
+        onSettlePass: (reports) => {
+          inPass = false;
+          passes.push(reports);
+        },
+      },
+      parties.map((party, i) => ({
+        member: party.address as Address,
+        account: keys[i],
+        landingUrl: `https://member-${i}.example/`,
+        walletClient: createWalletClient({
+          account: keys[i],
+          chain: hardhat,
+          transport: custom(hre.network.provider),
+        }),
+        autoAccept: { minRate: 2n, maxCapPerEpoch: 1_000n, maxPartners: 4, refusedIndustries: [] },
+      })),
+    );
+    // alice and carol publish their node; bob's profile names a port where nothing answers yet
+    await setNodeUri(f.consortium, f.alice, running.nodes[0].url);
+    await setNodeUri(f.consortium, f.bob, "http://127.0.0.1:9");
+    await setNodeUri(f.consortium, f.carol, running.nodes[2].url);
+  });
+
+  after(async () => {
+    await running?.close();
+    await store?.close();
+  });
+
+  const outcomesOf = (member: number, flow: number) =>
+    passes.flatMap((p) => p[member]?.closed ?? []).filter((o) => o.batch.flow === flow);
+
+  it("closes finished epochs by itself, and retries a co-signature whose recipient was unreachable", async () => {
+    const counts = [6, 4, 3];
+    for (const [flow, n] of counts.entries())
+      for (let i = 0; i < n; i++) {
+        const { token } = await followLink(running, flow, agreementId, flow);
+        expect((await postArrival(running, (flow + 1) % 3, agreementId, flow, token)).status).to.equal(201);
+      }
+    clock = start + EPOCH + TOKEN_TTL + 1n;
+    await time.increaseTo(clock);
+    // bob and carol's flows commit; alice cannot reach bob's node (before the claim deadline: refused)
+    await until("flows 1 and 2 committed", () =>
+      outcomesOf(1, 1).some((o) => o.type === "committed") &&
+      outcomesOf(2, 2).some((o) => o.type === "committed")
+        ? true
+        : undefined,
+    );
+    const refused = await until("alice refused", () => outcomesOf(0, 0).find((o) => o.type === "refused"));
+    if (refused.type === "refused") expect(refused.reason).to.contain("unreachable");
+    // bob's node appears at the URL in his profile: the next pass commits
+    await setNodeUri(f.consortium, f.bob, running.nodes[1].url);
+    await until("flow 0 committed", () => outcomesOf(0, 0).find((o) => o.type === "committed"));
+    for (const [flow, n] of counts.entries())
+      expect((await f.settlement.batchOf(agreementId, flow, 0n)).count).to.equal(BigInt(n));
+    const credit = (i: number) => BigInt(counts[i]) * RATES[i];
+    expect(await f.ledger.balanceOf(f.alice.address)).to.equal(credit(0) - credit(2));
+    expect(await f.ledger.balanceOf(f.bob.address)).to.equal(credit(1) - credit(0));
+  });
+
+  it("accepts by itself a proposal its policy allows, and leaves a cheap one for the CLI", async () => {
+    const book = f.agreements.connect(f.matcher) as Contract;
+    const now = BigInt(await time.latest());
+    const schedule = {
+      start: now + 600n,
+      end: now + 600n + 10n * EPOCH,
+      epochLength: EPOCH,
+      noticeEpochs: 1n,
+    };
+    const flows = (rate: bigint) => [
+      { from: f.alice.address, to: f.carol.address, segments: 1n, capPerEpoch: 100n, rate },
+      { from: f.carol.address, to: f.alice.address, segments: 1n, capPerEpoch: 100n, rate },
+    ];
+    await book.propose([f.alice.address, f.carol.address], flows(9n), schedule, now + 500n);
+    const good: bigint = await f.agreements.agreementCount();
+    await book.propose([f.alice.address, f.carol.address], flows(1n), schedule, now + 500n);
+    const cheap: bigint = await f.agreements.agreementCount();
+    await until("the good proposal is Active", async () =>
+      Number(await f.agreements.status(good)) === 2 ? true : undefined,
+    );
+    const left = await until("the cheap one left for the CLI", () =>
+      passes
+        .flatMap((p) => p.flatMap((r) => r.proposals))
+        .find((o) => o.agreementId === cheap && o.type === "left-for-cli"),
+    );
+    if (left.type === "left-for-cli") expect(left.reasons.join(" ")).to.contain("minRate");
+    expect(await f.agreements.hasAccepted(cheap, f.alice.address)).to.equal(false);
+  });
+
+  it("survives a pass that throws, and stop() waits for the pass in flight", async () => {
+    const { settlement } = running;
+    if (!settlement) throw new Error("no loop");
+    const seen = settlement.passes;
+    failNextPass = true;
+    await until("two more passes", () => (settlement.passes >= seen + 2 && !failNextPass ? true : undefined));
+    slowPass = true;
+    await until("a pass in flight", () => (inPass ? true : undefined));
+    await settlement.stop();
+    expect(inPass).to.equal(false);
+    const after = settlement.passes;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(settlement.passes).to.equal(after);
+  });
+});
