@@ -2,12 +2,16 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { keccak256, parseEventLogs, toBytes } from "viem";
-import { settlementAbi } from "../../../src/abi/contracts";
+import { type Address, type Hex, keccak256, parseEventLogs, toBytes } from "viem";
+import { agreementBookAbi, settlementAbi } from "../../../src/abi/contracts";
 import type { FindingCode } from "../../../src/audit/findings";
 import { loadHistory } from "../../../src/audit/history-loader";
 import { type RunAuditResult, runAudit } from "../../../src/audit/run-audit";
 import { verifyHistory } from "../../../src/audit/verifier";
+import { recordBatch } from "../../../src/member/flow-batch";
+import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
+import { randomClickId } from "../../../src/receipts/receipt";
+import { createStore, type Store } from "../../../src/store/store";
 import { type LocalNode, startHardhatNode } from "../helpers/hardhatNode";
 import { type ProofServer, startProofServer } from "./proof-server";
 import {
@@ -23,33 +27,94 @@ import {
 const codes = (result: RunAuditResult): FindingCode[] => result.findings.map((f) => f.code);
 const serious = (result: RunAuditResult) => result.findings.filter((f) => f.severity !== "warning");
 
+/**
+ * The proof spot-checks ask REAL member nodes (src/member, multi-tenant, one HTTP server per
+ * member, speaking POST /audit/proofs): each referrer's node holds, in its own store, the clicks
+ * of the batches the scenario submitted in its name, as if it had referred them. The one
+ * exception is the seeded replay fault: an honest node cannot hold one click in two epochs (its
+ * store refuses a second receipt with the same click id), so the node of the member who replays
+ * receipts is the stand-in proof server, serving exactly what that member submitted.
+ */
 describe("auditor on a real Hardhat node", function () {
   this.timeout(180_000);
   let node: LocalNode;
   let chain: AuditChain;
-  let proofs: ProofServer;
+  let nodeStore: Store;
+  let nodes: MemberNodes;
+  let proofs: ProofServer | undefined;
   let members: `0x${string}`[];
   let cleanToBlock: bigint;
+  const seeded = new Set<string>();
   const outDir = mkdtempSync(path.join(tmpdir(), "flowpact-audit-"));
+  const realNodeUrls = () =>
+    Object.fromEntries(nodes.nodes.map((n) => [members.find((m) => m.toLowerCase() === n.member), n.url]));
   // Deterministic sampling (the auditor's own choice of receipts): every receipt of a small batch.
   const auditOptions = () => ({
     rpcUrl: node.rpcUrl,
     deployment: chain.deployment,
     auditor: chain.governor,
-    nodeUrls: proofs.nodeUrls(members),
+    nodeUrls: realNodeUrls(),
     samplesPerBatch: 50,
   });
+
+  /**
+   * Puts every submitted batch not seeded yet into its referrer's node: the clicks through the
+   * node's own durable journal, and the batch as submitted (what the node records on commit).
+   */
+  async function seedReferrerNodes(skip: (key: string, referrer: string) => boolean = () => false) {
+    for (const [key, tree] of chain.trees) {
+      if (seeded.has(key)) continue;
+      const [agreementId, flow, epoch] = key.split("/").map(BigInt);
+      const flows = (await chain.publicClient.readContract({
+        address: chain.deployment.contracts.AgreementBook,
+        abi: agreementBookAbi,
+        functionName: "flows",
+        args: [agreementId],
+      })) as ReadonlyArray<{ from: Address }>;
+      const referrer = flows[Number(flow)].from.toLowerCase();
+      if (skip(key, referrer)) continue;
+      await Promise.all(
+        tree.receipts.map((r) =>
+          nodes.journal.recordClick({
+            tenant: referrer,
+            clickId: r.clickId,
+            agreementId,
+            flow: Number(flow),
+            epoch,
+            expiresAt: 0n,
+          }),
+        ),
+      );
+      await recordBatch(nodeStore.driver, {
+        tenant: referrer,
+        role: "referrer",
+        batch: { agreementId, flow: Number(flow), epoch, count: tree.count, root: tree.root },
+        status: "committed",
+        now: 0n,
+      });
+      seeded.add(key);
+    }
+  }
 
   before(async () => {
     node = await startHardhatNode();
     chain = await createAuditChain(node);
     members = await admitMembers(chain, [1, 2, 3, 4, 5, 6, 7]);
-    proofs = await startProofServer({
-      chainId: chain.deployment.chainId,
-      settlement: chain.deployment.contracts.Settlement,
-      auditors: [chain.governor.address],
-      trees: chain.trees,
-    });
+    nodeStore = await createStore({ memory: true });
+    nodes = await startMemberNodes(
+      {
+        chainId: chain.deployment.chainId,
+        contracts: chain.deployment.contracts,
+        publicClient: chain.publicClient,
+        store: nodeStore,
+        logStream: false,
+      },
+      [1, 2, 3, 4, 5, 6, 7].map((index) => ({
+        member: chain.account(index).address,
+        account: chain.account(index),
+        landingUrl: `https://member${index}.example/welcome`,
+      })),
+    );
 
     // The clean history: a 3-party cycle accepted by relayed signatures, a two-party agreement
     // accepted by transactions, co-signed batches over two epochs, a claim → dispute →
@@ -89,10 +154,13 @@ describe("auditor on a real Hardhat node", function () {
     await chain.send(chain.account(5), "Settlement", "finalise", [pair.agreementId, 1n, 1n]);
     await chain.send(chain.account(1), "CreditLedger", "transfer", [chain.account(3).address, 7n]);
     cleanToBlock = await chain.publicClient.getBlockNumber();
+    await seedReferrerNodes();
   });
 
   after(async () => {
     await proofs?.close();
+    await nodes?.close();
+    await nodeStore?.close();
     await node?.stop();
   });
 
@@ -138,8 +206,26 @@ describe("auditor on a real Hardhat node", function () {
     expect(resolved?.settledCount).to.equal(5n);
   });
 
-  it("names a member node that serves a wrong proof", async () => {
-    proofs.tamper.add(members[1].toLowerCase());
+  it("names a member node that serves a wrong proof (its receipts no longer back the batch on chain)", async () => {
+    // Account #2's node loses one click of each batch it referred and holds another in its place.
+    const tenant = members[1].toLowerCase();
+    const victims = await nodeStore.driver.query<{ click_id: string }>(
+      `SELECT DISTINCT ON (agreement_id, flow, epoch) click_id FROM member_clicks
+       WHERE tenant = $1 ORDER BY agreement_id, flow, epoch, click_id`,
+      [tenant],
+    );
+    expect(victims.length).to.equal(2);
+    const swapped = victims.map((v) => ({ original: v.click_id, forged: randomClickId() as Hex }));
+    const swap = (from: "original" | "forged", to: "original" | "forged") =>
+      Promise.all(
+        swapped.map((s) =>
+          nodeStore.driver.query(
+            "UPDATE member_clicks SET click_id = $1 WHERE tenant = $2 AND click_id = $3",
+            [s[to], tenant, s[from]],
+          ),
+        ),
+      );
+    await swap("original", "forged");
     try {
       const result = await runAudit({ ...auditOptions(), toBlock: cleanToBlock });
       const invalid = result.findings.filter((f) => f.code === "proof-invalid");
@@ -147,12 +233,12 @@ describe("auditor on a real Hardhat node", function () {
       expect(invalid.every((f) => f.evidence.referrer === members[1])).to.equal(true);
       expect(result.report.verdict).to.equal("fraud");
     } finally {
-      proofs.tamper.clear();
+      await swap("forged", "original");
     }
   });
 
   it("names an unreachable member node as a finding, not a crash", async () => {
-    const nodeUrls = { ...proofs.nodeUrls(members), [members[3]]: "http://127.0.0.1:9" };
+    const nodeUrls = { ...realNodeUrls(), [members[3]]: "http://127.0.0.1:9" };
     const result = await runAudit({ ...auditOptions(), nodeUrls, toBlock: cleanToBlock });
     expect(codes(result)).to.include("proof-node-unreachable");
     expect(result.report.verdict).to.equal("anomalies");
@@ -160,6 +246,7 @@ describe("auditor on a real Hardhat node", function () {
 
   describe("seeded faults", () => {
     let result: RunAuditResult;
+    let faultNodeUrls: Record<string, string>;
 
     before(async () => {
       // Duplicates across epochs: account #2 replays its epoch-1 receipts (same click ids) in
@@ -195,7 +282,18 @@ describe("auditor on a real Hardhat node", function () {
       await commitBatch(chain, 5, 6, ring.agreementId, 0, 0n, 9);
       await commitBatch(chain, 6, 7, ring.agreementId, 1, 0n, 9);
       await commitBatch(chain, 7, 5, ring.agreementId, 2, 0n, 9);
-      result = await runAudit({ ...auditOptions(), outDir });
+      // Account #2 replays receipts: its node is the stand-in serving what it submitted.
+      const replayer = members[1].toLowerCase();
+      await seedReferrerNodes((_key, referrer) => referrer === replayer);
+      const standIn = await startProofServer({
+        chainId: chain.deployment.chainId,
+        settlement: chain.deployment.contracts.Settlement,
+        auditors: [chain.governor.address],
+        trees: chain.trees,
+      });
+      proofs = standIn;
+      faultNodeUrls = { ...realNodeUrls(), ...standIn.nodeUrls([members[1]]) };
+      result = await runAudit({ ...auditOptions(), nodeUrls: faultNodeUrls, outDir });
     });
 
     it("catches receipts replayed across epochs", () => {
@@ -231,7 +329,7 @@ describe("auditor on a real Hardhat node", function () {
     });
 
     it("attests the report's hash and verdict on chain with the AUDITOR key", async () => {
-      const attested = await runAudit({ ...auditOptions(), attest: true });
+      const attested = await runAudit({ ...auditOptions(), nodeUrls: faultNodeUrls, attest: true });
       expect(attested.attestation?.attestationId).to.equal("1");
       const receipt = await chain.publicClient.getTransactionReceipt({
         hash: attested.attestation?.transactionHash as `0x${string}`,
