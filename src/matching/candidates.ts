@@ -17,6 +17,20 @@ export type EdgeVisitor = (
 ) => void;
 
 /**
+ * What a greedy pass has used so far. Edges it can no longer take are skipped by the scan: an
+ * exhausted offer (< 1 referral left) or a pair that is not open while one side has no slot left.
+ * All of these only tighten as the pass goes on, so skipping them never changes its result.
+ * `activeMark[j] === i + 1` must mark i's open pairs (and activeMark[i] === i + 1 when i has an
+ * open pair with a partner j > i) while member i is scanned.
+ */
+export interface LiveState {
+  readonly slots: Int32Array;
+  readonly capLeft: Float64Array;
+  readonly volLeft: Float64Array;
+  readonly activeMark: Int32Array;
+}
+
+/**
  * Visits every candidate edge of the pairs {i, j} with j > i (both directions), so that calling
  * it for every i visits each edge exactly once without materialising the O(n²) edge set.
  *
@@ -24,8 +38,9 @@ export type EdgeVisitor = (
  * neither offer excludes the other's industry, the industries do not compete, both members still
  * have a partner slot, the offers have capacity left, and the pair has no existing agreement.
  */
-export function scanPairsOf(p: PreparedInstance, i: number, visit: EdgeVisitor): void {
+export function scanPairsOf(p: PreparedInstance, i: number, visit: EdgeVisitor, live?: LiveState): void {
   if (p.partnerSlots[i] <= 0) return;
+  if (live && live.slots[i] <= 0 && live.activeMark[i] !== i + 1) return;
   const K = p.industryCount;
   const indI = p.industryIdx[i];
   const mark = p.existingMark;
@@ -33,7 +48,7 @@ export function scanPairsOf(p: PreparedInstance, i: number, visit: EdgeVisitor):
   const marked = i + 1;
   for (const a of p.supplyOfMember[i]) {
     const cap = p.supplyCapacity[a];
-    if (cap <= 0) continue;
+    if (cap <= 0 || (live && live.capLeft[a] < 1)) continue;
     const minRate = p.supplyMinRate[a];
     const exA = p.supplyExcluded[a];
     for (const s of p.supplySegments[a]) {
@@ -42,6 +57,12 @@ export function scanPairsOf(p: PreparedInstance, i: number, visit: EdgeVisitor):
         const b = list[k];
         const j = p.demandMember[b];
         if (j <= i || p.partnerSlots[j] <= 0) continue;
+        if (
+          live &&
+          (live.volLeft[b] < 1 ||
+            ((live.slots[i] <= 0 || live.slots[j] <= 0) && live.activeMark[j] !== i + 1))
+        )
+          continue;
         const maxRate = p.demandMaxRate[b];
         const vol = p.demandVolume[b];
         if (maxRate < minRate || vol <= 0) continue;
@@ -58,7 +79,7 @@ export function scanPairsOf(p: PreparedInstance, i: number, visit: EdgeVisitor):
   }
   for (const b of p.demandOfMember[i]) {
     const vol = p.demandVolume[b];
-    if (vol <= 0) continue;
+    if (vol <= 0 || (live && live.volLeft[b] < 1)) continue;
     const maxRate = p.demandMaxRate[b];
     const exB = p.demandExcluded[b];
     for (const s of p.demandSegments[b]) {
@@ -67,6 +88,12 @@ export function scanPairsOf(p: PreparedInstance, i: number, visit: EdgeVisitor):
         const a = list[k];
         const j = p.supplyMember[a];
         if (j <= i || p.partnerSlots[j] <= 0) continue;
+        if (
+          live &&
+          (live.capLeft[a] < 1 ||
+            ((live.slots[i] <= 0 || live.slots[j] <= 0) && live.activeMark[j] !== i + 1))
+        )
+          continue;
         const minRate = p.supplyMinRate[a];
         const cap = p.supplyCapacity[a];
         if (maxRate < minRate || cap <= 0) continue;

@@ -15,6 +15,12 @@ import type { SettledHistory } from "./types";
  */
 export interface ConversionTable {
   predict(from: number, to: number, segment: number): number;
+  /** Number of segments the table covers (`recipientMean` is indexed to · segmentCount + s). */
+  readonly segmentCount: number;
+  /** Recipient-and-segment level estimate: `predict` for a sender with no history to `to` in s. */
+  readonly recipientMean: Float64Array;
+  /** Whether `from` has pair-level history (only then can `predict` differ from `recipientMean`). */
+  hasPairHistory(from: number): boolean;
 }
 
 export function createConversionTable(
@@ -62,6 +68,9 @@ export function createConversionTable(
     }
   }
   return {
+    segmentCount,
+    recipientMean: recMean,
+    hasPairHistory: (from) => pairs[from] !== undefined,
     predict(from, to, segment) {
       const key = to * segmentCount + segment;
       const muJ = recMean[key];

@@ -1,5 +1,5 @@
 import type { FlowAssignment } from "./assignment";
-import { scanPairsOf } from "./candidates";
+import { type LiveState, scanPairsOf } from "./candidates";
 import type { PreparedInstance } from "./prepare";
 
 /** Edges sorted at once (< 2^22, see `collectBand`); larger sets are processed in value bands. */
@@ -28,7 +28,12 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
   const volLeft = Float64Array.from(p.demandVolume);
   const creditLeft = Float64Array.from(p.headroom);
   const slots = Int32Array.from(p.partnerSlots);
-  const active = new Set<number>();
+  const partnersOf: number[][] = Array.from({ length: p.n }, () => []);
+  const open = (i: number, j: number) => {
+    partnersOf[i].push(j);
+    partnersOf[j].push(i);
+  };
+  const live: LiveState = { slots, capLeft, volLeft, activeMark: new Int32Array(p.n) };
   const out: FlowAssignment[] = [];
   const minSize = p.config.minAgreementSize;
   // A feasible starting solution (the rounded LP) that the greedy pass then fills up.
@@ -37,9 +42,8 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
     volLeft[f.demand] -= f.amount;
     creditLeft[f.to] -= f.amount * f.rate;
     creditLeft[f.from] += f.amount * f.rate;
-    const key = Math.min(f.from, f.to) * p.n + Math.max(f.from, f.to);
-    if (!active.has(key)) {
-      active.add(key);
+    if (!partnersOf[f.from].includes(f.to)) {
+      open(f.from, f.to);
       slots[f.from]--;
       slots[f.to]--;
     }
@@ -49,11 +53,17 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
   const histogram = new Float64Array(BIN_COUNT);
   let total = 0;
   for (let i = 0; i < p.n; i++) {
-    scanPairsOf(p, i, (_f, _t, _a, _b, _s, v, u) => {
-      if (v <= 0 || u < 1) return;
-      histogram[binOf(v)]++;
-      total++;
-    });
+    markOpenPairs(live.activeMark, partnersOf, i);
+    scanPairsOf(
+      p,
+      i,
+      (_f, _t, _a, _b, _s, v, u) => {
+        if (v <= 0 || u < 1) return;
+        histogram[binOf(v)]++;
+        total++;
+      },
+      live,
+    );
   }
   let hi = BIN_COUNT - 1;
   while (hi >= 0 && total > 0) {
@@ -61,17 +71,18 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
     let count = histogram[lo];
     while (lo > 0 && count + histogram[lo - 1] <= BAND_EDGES) count += histogram[--lo];
     if (count > 0) {
-      const band = collectBand(p, lo, hi, count);
+      const band = collectBand(p, lo, hi, count, live, partnersOf);
       for (const k of band.order) {
         const a = band.supply[k];
         const b = band.demand[k];
         const i = band.from[k];
         const j = band.to[k];
         const r = band.rate[k];
-        const key = Math.min(i, j) * p.n + Math.max(i, j);
-        const isNew = !active.has(key);
-        if (isNew && (slots[i] <= 0 || slots[j] <= 0)) continue;
         let amount = Math.min(capLeft[a], volLeft[b]);
+        if (amount < 1) continue;
+        // A member has at most a few open pairs: a short array scan beats a hash lookup here.
+        const isNew = !partnersOf[i].includes(j);
+        if (isNew && (slots[i] <= 0 || slots[j] <= 0)) continue;
         if (r > 0) amount = Math.min(amount, Math.floor(creditLeft[j] / r));
         amount = Math.floor(amount);
         if (amount < 1 || (isNew && amount < minSize)) continue;
@@ -80,7 +91,7 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
         creditLeft[j] -= amount * r;
         creditLeft[i] += amount * r;
         if (isNew) {
-          active.add(key);
+          open(i, j);
           slots[i]--;
           slots[j]--;
         }
@@ -101,7 +112,15 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
   return out;
 }
 
-function collectBand(p: PreparedInstance, lo: number, hi: number, count: number) {
+/** Collects the band's edges, skipping those the pass can no longer take (see `LiveState`). */
+function collectBand(
+  p: PreparedInstance,
+  lo: number,
+  hi: number,
+  count: number,
+  live: LiveState,
+  partnersOf: readonly number[][],
+) {
   const from = new Int32Array(count);
   const to = new Int32Array(count);
   const supply = new Int32Array(count);
@@ -111,19 +130,25 @@ function collectBand(p: PreparedInstance, lo: number, hi: number, count: number)
   const rate = new Float64Array(count);
   let k = 0;
   for (let i = 0; i < p.n; i++) {
-    scanPairsOf(p, i, (f, t, a, b, s, v, u, r) => {
-      if (v <= 0 || u < 1) return;
-      const bin = binOf(v);
-      if (bin < lo || bin > hi) return;
-      from[k] = f;
-      to[k] = t;
-      supply[k] = a;
-      demand[k] = b;
-      segment[k] = s;
-      value[k] = v;
-      rate[k] = r;
-      k++;
-    });
+    markOpenPairs(live.activeMark, partnersOf, i);
+    scanPairsOf(
+      p,
+      i,
+      (f, t, a, b, s, v, u, r) => {
+        if (v <= 0 || u < 1) return;
+        const bin = binOf(v);
+        if (bin < lo || bin > hi) return;
+        from[k] = f;
+        to[k] = t;
+        supply[k] = a;
+        demand[k] = b;
+        segment[k] = s;
+        value[k] = v;
+        rate[k] = r;
+        k++;
+      },
+      live,
+    );
   }
   // One native numeric sort instead of a comparator over millions of edges: the key packs the
   // value's log2 on a 2^-24 grid (relative resolution 4e-8) above the scan index (< 2^22), so
@@ -143,4 +168,12 @@ function collectBand(p: PreparedInstance, lo: number, hi: number, count: number)
     order.sort((x, y) => value[y] - value[x] || x - y);
   }
   return { from, to, supply, demand, segment, value, rate, order };
+}
+
+/** Sets up `LiveState.activeMark` for scanning member i. */
+function markOpenPairs(mark: Int32Array, partnersOf: readonly number[][], i: number): void {
+  for (const j of partnersOf[i]) {
+    mark[j] = i + 1;
+    if (j > i) mark[i] = i + 1;
+  }
 }

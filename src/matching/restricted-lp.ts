@@ -1,5 +1,6 @@
 import type { Highs } from "highs";
-import { collectEdges, type EdgeSet } from "./candidates";
+import type { EdgeSet } from "./candidates";
+import { collectOfferEdges, OfferEdgeScanner } from "./offer-edges";
 import type { PreparedInstance } from "./prepare";
 import type { Multipliers } from "./pricing";
 
@@ -25,11 +26,13 @@ export class RestrictedLp {
   /** Column of each edge's x and of each pair's y, in insertion order. */
   private readonly xCol: number[] = [];
   private readonly yCol: number[] = [];
+  private readonly scanner: OfferEdgeScanner;
 
   constructor(
     private readonly highs: Highs,
     private readonly p: PreparedInstance,
   ) {
+    this.scanner = new OfferEdgeScanner(p);
     const S = p.supplyIds.length;
     const D = p.demandIds.length;
     this.demandRow0 = S;
@@ -58,7 +61,7 @@ export class RestrictedLp {
 
   /** Adds the candidate edges of the given pairs (adjacency lists, j > i). */
   addPairs(selected: readonly (readonly number[])[]): void {
-    const edges = collectEdges(this.p, selected);
+    const edges = collectOfferEdges(this.p, selected, this.scanner);
     if (edges.edgeCount === 0) return;
     const E = edges.edgeCount;
     const P = edges.pairCount;

@@ -1,10 +1,12 @@
 import { assignmentObjective, type FlowAssignment } from "./assignment";
-import { collectEdges, countCandidates, type EdgeSet } from "./candidates";
+import type { EdgeSet } from "./candidates";
 import { solveGreedy } from "./greedy";
 import { type Highs, runHighs } from "./highs";
 import { buildMatchingModel } from "./model";
+import { collectOfferEdges, OfferEdgeScanner } from "./offer-edges";
+import { searchPairs } from "./pair-search";
 import { type PreparedInstance, prepareInstance } from "./prepare";
-import { priceAllPairs, zeroMultipliers } from "./pricing";
+import { type PricingResult, priceAllPairs, zeroMultipliers } from "./pricing";
 import { buildProposals } from "./proposals";
 import { RestrictedLp } from "./restricted-lp";
 import { choosePairs, roundAndRepair } from "./rounding";
@@ -18,6 +20,10 @@ import {
 
 /** Column generation stops after this many LP rounds even if some pairs still price positive. */
 const MAX_PRICING_ROUNDS = 12;
+/** Closed pairs per member kept as candidates for the partner slots (× maxPartners). */
+const SHORTLIST_FACTOR = 2;
+/** Rounds of the pair search (each: b-matching, flow LP, rounding, pricing). */
+const PAIR_SEARCH_ROUNDS = 3;
 /** Pairs added per member and round, and kept per member in the first restricted model. */
 const PAIRS_ADDED_PER_MEMBER = 3;
 
@@ -39,7 +45,16 @@ export function solveMatching(
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
   const p = prepareInstance(instance, config);
-  const counts = countCandidates(p);
+  const scanner = new OfferEdgeScanner(p);
+  // Pricing at π = 0: counts the candidates, gives a first bound and each member's best pairs.
+  const initial = priceAllPairs(
+    p,
+    scanner,
+    zeroMultipliers(p),
+    () => undefined,
+    SHORTLIST_FACTOR * Math.max(1, config.maxPartners),
+  );
+  const counts = { edges: initial.segmentEdges, pairs: initial.pairs };
   const greedy = solveGreedy(p);
   const greedyObjective = assignmentObjective(greedy);
   const greedySeconds = elapsed();
@@ -64,11 +79,48 @@ export function solveMatching(
   }
   const notes: string[] = [];
   const exact = counts.pairs <= config.exactMaxPairs;
+  // Very large instances: the LP with pair variables is out of reach, so the pair search (pairs
+  // chosen first, flows by a fast LP) gives the primal and its pricings give the bound.
+  if (!exact && counts.pairs > config.pairSearchMinPairs) {
+    const search = searchPairs(
+      highs,
+      p,
+      scanner,
+      initial,
+      greedy,
+      PAIR_SEARCH_ROUNDS,
+      SHORTLIST_FACTOR * Math.max(1, config.maxPartners),
+      () => config.timeLimitSeconds - elapsed(),
+      notes,
+    );
+    notes.push(
+      `greedy ${greedyObjective.toFixed(2)} (${greedySeconds.toFixed(1)} s), pair search ${search.rounds} rounds`,
+    );
+    const objective = assignmentObjective(search.best);
+    const bound = Math.max(search.bound, objective);
+    return {
+      proposals: buildProposals(p, search.best),
+      report: {
+        method: "pair-search",
+        status: "feasible",
+        objective,
+        lpBound: search.bound,
+        bound,
+        gap: bound > 0 ? (bound - objective) / bound : 0,
+        greedyObjective,
+        solveSeconds: elapsed(),
+        candidateEdges: counts.edges,
+        candidatePairs: counts.pairs,
+        modelPairs: 0,
+        notes,
+      },
+    };
+  }
   let lpBound: number;
   let edges: EdgeSet;
   let relaxed: Float64Array;
   if (exact) {
-    edges = collectEdges(p);
+    edges = collectOfferEdges(p, undefined, scanner);
     const lp = runHighs(highs, buildMatchingModel(highs, p, edges, { integer: false }).data, {
       timeLimitSeconds: config.timeLimitSeconds - elapsed(),
       mipRelativeGap: 0,
@@ -76,7 +128,16 @@ export function solveMatching(
     lpBound = lp.objective;
     relaxed = lp.colValue;
   } else {
-    const generated = generatePairs(highs, p, greedy, config.timeLimitSeconds * 0.6, elapsed, notes);
+    const generated = generatePairs(
+      highs,
+      p,
+      scanner,
+      initial,
+      greedy,
+      config.timeLimitSeconds * 0.7,
+      elapsed,
+      notes,
+    );
     lpBound = generated.bound;
     edges = generated.edges;
     relaxed = generated.relaxed;
@@ -178,7 +239,7 @@ function roundedSolution(
 ): FlowAssignment[] {
   const chosenPairs = choosePairs(p, edges, relaxed);
   if (resolveSeconds !== undefined) {
-    const chosen = collectEdges(p, chosenPairs);
+    const chosen = collectOfferEdges(p, chosenPairs);
     if (chosen.edgeCount === 0) return solveGreedy(p);
     const lp = runHighs(
       highs,
@@ -204,12 +265,13 @@ function roundedSolution(
 function generatePairs(
   highs: Highs,
   p: PreparedInstance,
+  scanner: OfferEdgeScanner,
+  initial: PricingResult,
   greedy: readonly FlowAssignment[],
   budgetSeconds: number,
   elapsed: () => number,
   notes: string[],
 ): { edges: EdgeSet; bound: number; relaxed: Float64Array } {
-  const maxPartners = Math.max(1, p.config.maxPartners);
   const adjacency: Set<number>[] = Array.from({ length: p.n }, () => new Set());
   let fresh: number[][] = Array.from({ length: p.n }, () => []);
   const addPair = (key: number) => {
@@ -220,10 +282,18 @@ function generatePairs(
     fresh[i].push(j);
     return true;
   };
-  // Start from each member's best pairs by raw surplus, plus every pair the greedy used.
-  const initial = priceAllPairs(p, zeroMultipliers(p), () => undefined, Math.ceil(maxPartners / 2));
-  let bound = Math.min(initial.bound, initial.offerBound);
-  for (const key of initial.improving) addPair(key);
+  // Start from each member's best few pairs by raw surplus, plus every pair of the start solution.
+  let bound = initial.bound;
+  const firstPerMember = Math.max(1, Math.ceil(p.config.maxPartners / 2));
+  const perMember = new Int32Array(p.n);
+  for (const key of initial.improving) {
+    const i = Math.floor(key / p.n);
+    const j = key % p.n;
+    if (perMember[i] >= firstPerMember && perMember[j] >= firstPerMember) continue;
+    perMember[i]++;
+    perMember[j]++;
+    addPair(key);
+  }
   for (const f of greedy) addPair(Math.min(f.from, f.to) * p.n + Math.max(f.from, f.to));
   const lp = new RestrictedLp(highs, p);
   try {
@@ -239,13 +309,19 @@ function generatePairs(
         break;
       }
       relaxed = solution.x;
-      const pricing = priceAllPairs(p, solution.multipliers, (i) => current[i], PAIRS_ADDED_PER_MEMBER);
+      const pricing = priceAllPairs(
+        p,
+        scanner,
+        solution.multipliers,
+        (i) => current[i],
+        PAIRS_ADDED_PER_MEMBER,
+      );
       bound = Math.min(bound, pricing.bound);
       fresh = Array.from({ length: p.n }, () => []);
       let added = 0;
       for (const key of pricing.improving) if (addPair(key)) added++;
       notes.push(
-        `round ${round} (${elapsed().toFixed(1)} s): LP ${solution.objective.toFixed(2)}, bound ${pricing.bound.toFixed(2)}, +${added} pairs`,
+        `round ${round} (${elapsed().toFixed(1)} s): LP ${solution.objective.toFixed(2)}, bound ${pricing.bound.toFixed(2)} (lagrangian ${pricing.lagrangianBound.toFixed(0)}, partner ${pricing.partnerBound.toFixed(0)}, partner κ=0 ${pricing.partnerBoundWithoutKappa.toFixed(0)}), +${added} pairs`,
       );
       if (added === 0 || bound - solution.objective <= 1e-7 * Math.abs(bound)) break;
       if (elapsed() > budgetSeconds) {
@@ -265,14 +341,14 @@ function generatePairs(
 }
 
 function startFromAssignments(edges: EdgeSet, assignments: readonly FlowAssignment[]): Float64Array {
+  // Offer edges carry every segment of a→b: a flow on any segment maps to its offer edge.
   const col = new Map<string, number>();
-  for (let e = 0; e < edges.edgeCount; e++)
-    col.set(`${edges.supply[e]}:${edges.demand[e]}:${edges.segment[e]}`, e);
+  for (let e = 0; e < edges.edgeCount; e++) col.set(`${edges.supply[e]}:${edges.demand[e]}`, e);
   const start = new Float64Array(edges.edgeCount + edges.pairCount);
   for (const f of assignments) {
-    const e = col.get(`${f.supply}:${f.demand}:${f.segment}`);
+    const e = col.get(`${f.supply}:${f.demand}`);
     if (e === undefined) continue;
-    start[e] = f.amount;
+    start[e] += f.amount;
     start[edges.edgeCount + edges.pair[e]] = 1;
   }
   return start;

@@ -103,6 +103,11 @@ export interface MatchingConfig {
   readonly conversionPrior: { readonly mean: number; readonly strength: number };
   /** Instances with at most this many candidate pairs are solved as one exact MIP. */
   readonly exactMaxPairs: number;
+  /**
+   * Instances with more candidate pairs skip the LP with pair variables (too slow to solve) and
+   * use the pair search: pairs chosen by pricing, flows by an LP over the chosen pairs.
+   */
+  readonly pairSearchMinPairs: number;
   /** Wall-clock limit for the whole solve (seconds); the result may then depend on speed. */
   readonly timeLimitSeconds: number;
   /** Relative MIP gap at which HiGHS stops (0 = prove optimality). */
@@ -118,7 +123,7 @@ export type SolveStatus =
   | "empty";
 
 export interface SolutionReport {
-  readonly method: "exact-mip" | "column-generation" | "greedy";
+  readonly method: "exact-mip" | "column-generation" | "pair-search" | "greedy";
   readonly status: SolveStatus;
   /** Total expected surplus per epoch of the proposed flows. */
   readonly objective: number;
@@ -161,6 +166,7 @@ export const DEFAULT_MATCHING_CONFIG: MatchingConfig = {
   sameIndustryCompetes: true,
   conversionPrior: { mean: 0.05, strength: 20 },
   exactMaxPairs: 4_000,
+  pairSearchMinPairs: 10_000_000,
   timeLimitSeconds: 120,
   mipRelativeGap: 0,
 };
