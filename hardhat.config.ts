@@ -45,7 +45,17 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    hardhat: { hardfork: "cancun", allowUnlimitedContractSize: false },
+    hardhat: {
+      hardfork: "cancun",
+      allowUnlimitedContractSize: false,
+      // `npm start`'s local chain (src/demo/local-chain.ts) pins its genesis time, so a restarted
+      // node has the same genesis block and the replayed chain journal the same block hashes; and
+      // lets blocks share a second, so its busy chain keeps to the wall clock instead of running
+      // ahead one second per transaction (agreements of 10-second epochs follow that clock).
+      ...(process.env.FLOWPACT_CHAIN_GENESIS_DATE
+        ? { initialDate: process.env.FLOWPACT_CHAIN_GENESIS_DATE, allowBlocksWithSameTimestamp: true }
+        : {}),
+    },
     localhost: { url: process.env.FLOWPACT_RPC_URL ?? "http://127.0.0.1:8545" },
     custom: {
       url: process.env.FLOWPACT_RPC_URL ?? "http://127.0.0.1:8545",

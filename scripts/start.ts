@@ -1,12 +1,13 @@
 /**
- * `npm start`: the whole FlowPact demo on this machine. Starts (or reuses) a local Hardhat node,
- * deploys FlowPact and admits a 30-institution consortium with agreements of 10-second epochs
- * (or resumes the saved demo when the same chain is still running), then runs the indexer, every
- * member's node, their settlement loop, a traffic simulator with one dishonest member, and the
- * dashboard. Ctrl-C stops all of it.
+ * `npm start`: the whole FlowPact demo on this machine. Starts a local Hardhat node; on the first
+ * run deploys FlowPact and admits a 30-institution consortium with its offers, on a later run
+ * replays the saved chain journal into the node (same blocks, same hashes) and resumes. Then runs
+ * the matching daemon (proposes agreements of 10-second epochs, finalises claims), the indexer,
+ * every member's node (auto-accept, epoch close, claims, disputes), a traffic simulator with one
+ * dishonest member, and the dashboard. Ctrl-C stops all of it; the state stays in the data dir.
  *
  * Environment: FLOWPACT_RPC_PORT (default 8545), FLOWPACT_API_PORT (default 8480),
- * FLOWPACT_DEMO_DIR (default .flowpact/demo).
+ * FLOWPACT_DEMO_DIR (default .flowpact/demo; delete it to start over).
  */
 import path from "node:path";
 import { runDemo } from "../src/demo/supervisor";
@@ -37,7 +38,11 @@ async function main(): Promise<void> {
     log,
   });
   log(`dashboard: ${demo.dashboardUrl}/  (JSON API: ${demo.dashboardUrl}/api/summary)`);
-  log("epochs last 10 s; the first settlements appear about 20 s after this line. Ctrl-C stops everything.");
+  log(
+    demo.resumed
+      ? "resumed: agreements, balances and receipts are those of the last run; settlement goes on. Ctrl-C stops everything."
+      : "the daemon proposes agreements as soon as the offers are indexed; they start 40 s later and run 10-second epochs, so settlements follow about a minute after the first proposals. Ctrl-C stops everything.",
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -16,3 +16,9 @@ export function demoMemberAccounts(count: number): PrivateKeyAccount[] {
     privateKeyToAccount(keccak256(toHex(`flowpact demo member ${i}`))),
   );
 }
+
+/**
+ * Hardhat's development key #1: the demo's matching daemon proposes with it (the bootstrap makes
+ * it the MATCHER), so its nonces never race the governor's.
+ */
+export const DEV_MATCHER_KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";

@@ -32,20 +32,41 @@ function rpcCaller(rpcUrl: string) {
   };
 }
 
+export interface LocalChainOptions {
+  /**
+   * Genesis time of a node this call starts (Hardhat's `initialDate`, passed through
+   * `FLOWPACT_CHAIN_GENESIS_DATE` to hardhat.config.ts). Two nodes with the same genesis time have
+   * the same genesis block, so a chain journal replays into the same block hashes.
+   */
+  genesisDate?: Date;
+  /** Start a node even if one answers at the port (it is an error then). */
+  fresh?: boolean;
+}
+
 /**
  * Uses the chain already answering at 127.0.0.1:`port` if there is one (a node left running
  * keeps its state, so the demo resumes on it), otherwise starts `hardhat node` there as a child
  * process and resolves once it answers JSON-RPC.
  */
-export async function startLocalChain(port: number, timeoutMs = 90_000): Promise<LocalChain> {
+export async function startLocalChain(
+  port: number,
+  timeoutMs = 90_000,
+  options: LocalChainOptions = {},
+): Promise<LocalChain> {
   const rpcUrl = `http://127.0.0.1:${port}`;
   const rpc = rpcCaller(rpcUrl);
-  try {
-    await rpc("eth_chainId");
+  const answering = await rpc("eth_chainId").then(
+    () => true,
+    () => false,
+  );
+  if (answering) {
+    if (options.fresh)
+      throw new LocalChainError(`a node already answers at ${rpcUrl}: stop it or set FLOWPACT_RPC_PORT`);
     return { rpcUrl, owned: false, rpc, stop: async () => {} };
-  } catch {
-    // nothing there: start our own node
   }
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0" };
+  if (options.genesisDate) env.FLOWPACT_CHAIN_GENESIS_DATE = options.genesisDate.toISOString();
+  else delete env.FLOWPACT_CHAIN_GENESIS_DATE;
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -56,8 +77,13 @@ export async function startLocalChain(port: number, timeoutMs = 90_000): Promise
       "--port",
       String(port),
     ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
+    // Its own process group: a Ctrl-C in the terminal reaches only the caller, which stops the
+    // node last, after everything that writes to the chain (and the chain journal) has stopped.
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env, detached: true },
   );
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   let output = "";
   const keep = (d: Buffer) => {
     if (output.length < 20_000) output += d;

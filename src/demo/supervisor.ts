@@ -1,107 +1,161 @@
 import { setMaxListeners } from "node:events";
-import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Address } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApiServer } from "../api/server";
-import {
-  acceptAgreement,
-  createFlowPactClients,
-  type FlowPactClient,
-  getAgreement,
-  rejectAgreement,
-} from "../chain";
+import { acceptAgreement, createFlowPactClients, type FlowPactClient, rejectAgreement } from "../chain";
+import type { Deployment } from "../chain/deployments";
+import type { ProposalSchedule } from "../daemon/propose";
 import { createIndexer } from "../indexer";
+import type { MatchingConfig } from "../matching/types";
 import { type MemberNodes, startMemberNodes } from "../member/node";
+import type { Queryable } from "../store/driver";
 import { createStore, type Store } from "../store/store";
 import { buildDashboard } from "../web/build";
-import { bootstrapConsortium, type DemoTiming } from "./bootstrap";
-import { DEV_GOVERNOR_KEY, demoMemberAccounts } from "./keys";
-import { type LocalChain, startLocalChain } from "./local-chain";
-import { readDemoState, resetDataDir, stateMatchesChain, writeDemoState } from "./state";
-import { startTrafficSimulator } from "./traffic";
+import { createStoreAutoAcceptor } from "./auto-accept";
+import { bootstrapConsortium } from "./bootstrap";
+import { startChainRecorder } from "./chain-journal";
+import { demoConsortium } from "./consortium";
+import { blockOf, openDemoChain } from "./demo-chain";
+import { DEV_GOVERNOR_KEY, DEV_MATCHER_KEY, demoMemberAccounts } from "./keys";
+import type { LocalChain } from "./local-chain";
+import { type DemoMatcher, startDemoMatcher } from "./matcher";
+import { type DemoState, demoPaths, resetDataDir, writeDemoState } from "./state";
+import { type SimulatedAgreement, startTrafficSimulator } from "./traffic";
 
 export interface DemoOptions {
   dataDir: string;
   rpcPort: number;
   apiPort: number;
   members?: number;
-  maxAgreements?: number;
-  timing?: Partial<DemoTiming>;
+  /** When the daemon's agreements run (short epochs, so settlement shows within a minute). */
+  schedule?: Partial<ProposalSchedule>;
+  /** Milliseconds between the matching daemon's ticks. */
+  daemonIntervalMs?: number;
   log?: (line: string) => void;
-  /** Milliseconds between progress lines (traffic and settlement counters). */
+  /** Milliseconds between progress lines (traffic, daemon and settlement counters). */
   reportEveryMs?: number;
 }
 
 export interface RunningDemo {
   dashboardUrl: string;
+  /** True when the demo continued a saved one (replayed its chain journal or found its chain running). */
   resumed: boolean;
+  /** Blocks replayed from the chain journal into a fresh node (0 on a fresh demo). */
+  replayedBlocks: number;
   stop(): Promise<void>;
 }
 
-const DEFAULT_TIMING: DemoTiming = { epochLength: 10n, epochs: 360n, acceptanceSeconds: 8n };
+/**
+ * Agreements start 40 s after their proposal (the parties accept meanwhile; the daemon sends a
+ * tick's proposals one after another, about half a second each) and run 10-second epochs for a
+ * day, so a fresh `npm start` settles about a minute after its first proposals and keeps settling.
+ */
+export const DEMO_SCHEDULE: ProposalSchedule = {
+  proposalTtlSeconds: 40,
+  epochLengthSeconds: 10,
+  epochs: 8_640,
+  noticeEpochs: 1,
+};
 
 /**
- * Runs the whole demo consortium in this process and one child (the Hardhat node): bootstrap or
- * resume, the indexer following the chain into the store, every member's node (multi-tenant,
- * one HTTP server per member), their epoch close / claim / dispute loop, the traffic simulator,
- * and the dashboard with its JSON API on 127.0.0.1. `stop()` shuts all of it down in reverse.
+ * The engine's defaults (so the members' auto-accept policies, which use its partner limit,
+ * agree with it), solved to a 1 % gap within 5 s: the daemon re-solves every tick on a machine
+ * that also runs the chain and 30 member nodes.
+ */
+export const DEMO_MATCHING: Partial<MatchingConfig> = { timeLimitSeconds: 5, mipRelativeGap: 0.01 };
+
+/**
+ * Runs the whole demo consortium in this process and one child (the Hardhat node): a fresh
+ * bootstrap, or the saved demo's chain replayed from its journal; the chain recorder; the
+ * indexer following the chain into the store; every member's node (multi-tenant, one HTTP
+ * server each) with their epoch close / claim / dispute loop and auto-accept; the matching
+ * daemon proposing agreements and driving settlement; the traffic simulator; and the dashboard
+ * with its JSON API on 127.0.0.1. `stop()` shuts all of it down in reverse.
  */
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const timing = { ...DEFAULT_TIMING, ...options.timing };
+  const schedule = { ...DEMO_SCHEDULE, ...options.schedule };
+  const paths = demoPaths(options.dataDir);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e: Error) => log(`stopping: ${e.message}`));
     stops.length = 0;
   };
   try {
-    const chain: LocalChain = await startLocalChain(options.rpcPort);
-    stops.push(() => chain.stop());
-    log(
-      chain.owned
-        ? `local chain: started hardhat node at ${chain.rpcUrl}`
-        : `local chain: using the node already running at ${chain.rpcUrl}`,
-    );
     const accounts = demoMemberAccounts(options.members ?? 30);
     const governorKey = privateKeyToAccount(DEV_GOVERNOR_KEY);
-    let state = readDemoState(options.dataDir);
-    const resumed = state !== undefined && (await stateMatchesChain(state, chain.rpc));
-    if (!resumed || !state) {
-      if (state) log("the saved demo state belongs to another chain (a fresh hardhat node): starting over");
-      resetDataDir(options.dataDir);
-      const genesis = await chain.rpc<{ hash: `0x${string}` }>("eth_getBlockByNumber", ["0x0", false]);
-      const result = await bootstrapConsortium({
+    const matcherKey = privateKeyToAccount(DEV_MATCHER_KEY);
+
+    const opened = await openDemoChain({ port: options.rpcPort, dataDir: options.dataDir, log });
+    const { chain } = opened;
+    stops.push(() => chain.stop());
+    const resumed = opened.saved !== undefined;
+    if (!opened.saved) resetDataDir(options.dataDir);
+    // Every block from here on goes to the journal; it stops after everything that writes to
+    // the chain has stopped, and before the node does.
+    const recorder = startChainRecorder({
+      rpc: chain.rpc,
+      file: paths.journal,
+      afterBlock: opened.journaled,
+      onError: (e) => log(`chain journal: ${e.message} (retrying)`),
+    });
+    stops.push(() => recorder.stop());
+
+    let matcher: DemoMatcher | undefined;
+    const startMatcher = (deployment: Deployment) => {
+      matcher = startDemoMatcher({
         rpcUrl: chain.rpcUrl,
-        rpc: chain.rpc,
-        governorKey,
-        accounts,
-        timing,
-        maxAgreements: options.maxAgreements ?? 12,
-        challengeWindow: 20n,
-        submissionWindow: 600n,
+        deployment,
+        matcherKey: DEV_MATCHER_KEY,
+        storeDir: paths.daemonStore,
+        deploymentsDir: paths.deployments,
+        logFile: paths.daemonLog,
+        schedule,
+        matching: DEMO_MATCHING,
+        intervalMs: options.daemonIntervalMs ?? 5_000,
         log,
       });
+      const running = matcher;
+      stops.push(() => running.stop());
+    };
+    let state: DemoState;
+    if (opened.saved) {
+      state = opened.saved;
+      log(`resuming the demo bootstrapped at ${state.bootstrappedAt}`);
+      startMatcher(state.deployment);
+    } else {
+      const genesis = await blockOf(chain.rpc, "0x0");
+      const result = await bootstrapConsortium({
+        rpcUrl: chain.rpcUrl,
+        governorKey,
+        matcher: matcherKey.address,
+        accounts,
+        challengeWindow: 20n,
+        submissionWindow: 600n,
+        offerExpiry: BigInt(genesis.timestamp) + 30n * 86_400n,
+        log,
+        // The daemon starts (a process of its own) while the institutions join and publish offers.
+        onDeployed: startMatcher,
+      });
       state = {
+        version: 2,
         chainId: result.deployment.chainId,
         genesisHash: genesis.hash,
+        genesisTime: genesis.timestamp,
         deployment: result.deployment,
-        members: result.members,
-        // The recipient of the first demo agreement's first flow under-reports.
-        dishonest: (await firstRecipient(chain.rpcUrl, result)) ?? result.members[0],
-        agreements: result.agreements.map(String),
+        members: result.consortium.institutions.map((i) => i.address),
+        matcher: matcherKey.address,
         bootstrappedAt: new Date().toISOString(),
       };
       writeDemoState(options.dataDir, state);
-    } else {
-      log(
-        `resuming the demo bootstrapped at ${state.bootstrappedAt} (${state.agreements.length} agreements)`,
-      );
     }
     const { deployment } = state;
-    const clock = await alignChainClock(chain, !resumed);
-    log(`chain clock: ${clock.offset} s ahead of this machine's clock`);
+    const clock = await alignChainClock(chain);
+    log(
+      `chain clock: ${Math.abs(clock.offset)} s ${clock.offset >= 0 ? "ahead of" : "behind"} this machine's clock${resumed ? " (it stood still while the demo was stopped)" : ""}`,
+    );
 
     const base = await createFlowPactClients(
       { rpcUrl: chain.rpcUrl, chainId: state.chainId },
@@ -110,14 +164,18 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const clientOf = new Map<string, FlowPactClient>();
     const keyOf = new Map<string, PrivateKeyAccount>();
     for (const account of accounts) {
-      const c = await createFlowPactClients({ rpcUrl: chain.rpcUrl, chainId: state.chainId }, { account });
+      const c = await createFlowPactClients(
+        { rpcUrl: chain.rpcUrl, chainId: state.chainId },
+        { account, pollingInterval: 100 },
+      );
       clientOf.set(account.address.toLowerCase(), { ...c, deployment });
       keyOf.set(account.address.toLowerCase(), account);
     }
+    const { institutions } = demoConsortium(accounts, { offerExpiry: 0n });
+    const policyOf = new Map(institutions.map((i) => [i.address, i.policy]));
 
-    const store: Store = await createStore({ dataDir: path.join(options.dataDir, "store") });
+    const store: Store = await createStore({ dataDir: paths.store });
     stops.push(() => store.close());
-
     const indexing = new AbortController();
     // The indexer adds one abort listener per wait; many are expected, not a leak.
     setMaxListeners(1_000, indexing.signal);
@@ -133,6 +191,60 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     stops.push(async () => {
       indexing.abort();
       await indexerDone;
+    });
+
+    // Auto-accept (before the member nodes' HTTP servers, which take a while to start): every
+    // member's node but one accepts what its policy allows; the one left accepts by hand, from
+    // the dashboard's member view.
+    let accepting = true;
+    const acceptor = createStoreAutoAcceptor({
+      db: store.driver,
+      policyOf: (member) => (member === state.roles?.manual ? undefined : policyOf.get(member)),
+      clientOf: (member) => clientOf.get(member),
+      now: clock.now,
+      stopping: () => !accepting,
+    });
+    const reasons = new Set<string>();
+    const accepted = { accepted: 0, left: 0, failed: 0 };
+    const acceptance = (async () => {
+      while (accepting) {
+        try {
+          if (!state.roles) {
+            // Picked from the daemon's first proposals, before anyone accepts.
+            const roles = await pickRoles(store.driver);
+            if (roles) {
+              state = { ...state, roles };
+              writeDemoState(options.dataDir, state);
+              log(
+                `${roles.manual} accepts by hand (dashboard member view); ${roles.dishonest} under-reports arrivals`,
+              );
+            }
+          }
+          if (state.roles)
+            for (const o of await acceptor.once()) {
+              if (o.type === "accepted") accepted.accepted++;
+              else if (o.type === "failed") {
+                accepted.failed++;
+                // One line per kind of failure, not per agreement.
+                const kind = `accept:${kindOf(o.reason)}`;
+                if (!reasons.has(kind)) {
+                  reasons.add(kind);
+                  log(`auto-accept of #${o.agreementId} by ${o.member} failed: ${o.reason}`);
+                }
+              } else {
+                accepted.left++;
+                log(`proposal #${o.agreementId} left for ${o.member} to decide: ${o.reasons.join("; ")}`);
+              }
+            }
+        } catch (error) {
+          log(`auto-accept: ${(error as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    })();
+    stops.push(async () => {
+      accepting = false;
+      await acceptance;
     });
 
     let nodes: MemberNodes | undefined;
@@ -164,7 +276,6 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     // disputes claims above its own arrivals.
     let settling = true;
     const outcomes = new Map<string, number>();
-    const reasons = new Set<string>();
     const settle = (async () => {
       while (settling) {
         // Calls are simulated on the latest block: mine one so its timestamp is the chain's now
@@ -178,8 +289,10 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
           });
           for (const o of closed) {
             outcomes.set(o.type, (outcomes.get(o.type) ?? 0) + 1);
-            if ((o.type === "failed" || o.type === "refused") && !reasons.has(o.reason)) {
-              reasons.add(o.reason);
+            if (o.type !== "failed" && o.type !== "refused") continue;
+            const kind = `${o.type}:${kindOf(o.reason)}`;
+            if (!reasons.has(kind)) {
+              reasons.add(kind);
               log(`epoch close ${o.type} (${node.member}): ${o.reason}`);
             }
           }
@@ -198,36 +311,34 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       await settle;
     });
 
-    const agreements = await Promise.all(
-      state.agreements.map(async (id) => {
-        const a = await getAgreement({ ...base, deployment }, { agreementId: BigInt(id) });
-        return {
-          id: BigInt(id),
-          flows: a.flows,
-          start: a.schedule.start,
-          epochLength: a.schedule.epochLength,
-        };
-      }),
-    );
+    // Visitors follow the active agreements as the daemon's proposals activate.
+    let active: SimulatedAgreement[] = [];
+    const refresh = async () => {
+      active = await activeAgreements(store.driver);
+    };
+    await refresh();
+    const refresher = setInterval(() => refresh().catch(() => {}), 2_000);
+    stops.push(async () => clearInterval(refresher));
     const traffic = startTrafficSimulator({
-      agreements,
+      agreements: () => active,
       nodeUrl: (m) => running.nodes.find((n) => n.member.toLowerCase() === m.toLowerCase())?.url,
-      dishonest: state.dishonest,
+      dishonest: () => state.roles?.dishonest,
       now: clock.now,
       onError: (e) => log(`traffic: ${e.message}`),
     });
     stops.push(() => traffic.stop());
     const report = setInterval(() => {
       const c = traffic.counters;
+      const m = matcher?.counters;
       const settled = [...outcomes].map(([k, v]) => `${k} ${v}`).join(", ") || "none yet";
+      log(
+        `daemon: ${m?.ticks} ticks, ${m?.proposed} proposed, ${m?.expired} expired, ${m?.finalised} claims finalised; nodes: ${accepted.accepted} acceptances; ${active.length} active agreements; chain journal at block ${recorder.recordedBlock}`,
+      );
       log(
         `traffic: ${c.clicks} clicks, ${c.arrivals} arrivals (${c.dropped} dropped by the dishonest node), ${c.conversions} conversions, ${c.errors} errors, ${c.skipped} skipped; epoch closes: ${settled}`,
       );
     }, options.reportEveryMs ?? 10_000);
     stops.push(async () => clearInterval(report));
-    log(
-      `traffic simulator: visitors on ${agreements.length} agreements; ${state.dishonest} under-reports arrivals`,
-    );
 
     const member = (address: string) => {
       const client = clientOf.get(address.toLowerCase());
@@ -249,41 +360,85 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     const dashboardUrl = await app.listen({ host: "127.0.0.1", port: options.apiPort });
     stops.push(() => app.close());
-    return { dashboardUrl, resumed, stop };
+    // Runs first on stop: the daemon finishes its tick while the rest shuts down.
+    stops.push(async () => matcher?.requestStop());
+    return { dashboardUrl, resumed, replayedBlocks: opened.replayed, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
+/** A failure message without its numbers and hashes: one log line per kind of failure. */
+const kindOf = (reason: string) => reason.replace(/0x[0-9a-fA-F]+|\d+/g, "n");
+
 /**
  * Hardhat gives each automined block at least its parent's timestamp + 1, so the bootstrap's few
- * hundred transactions push the chain's clock minutes ahead of the wall clock. After a bootstrap
- * the node's time offset is raised to that lead (`evm_increaseTime`), so later blocks follow the
- * wall clock plus a constant; every component then reads time as wall clock + that offset.
+ * hundred transactions push the chain's clock minutes ahead of the wall clock, and a replayed
+ * chain ends where the journal ends (it stood still while the demo was stopped). Pinning the next
+ * block to the latest one's time + 1 resets the node's time offset there, so later blocks follow
+ * the wall clock plus a constant; every component reads time as wall clock + that offset.
  */
-async function alignChainClock(chain: LocalChain, afterBootstrap: boolean) {
-  const latest = async () =>
-    Number(
-      BigInt((await chain.rpc<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false])).timestamp),
-    );
+async function alignChainClock(chain: LocalChain) {
   const wall = () => Math.floor(Date.now() / 1000);
-  if (afterBootstrap) {
-    const lead = (await latest()) - wall();
-    if (lead > 0) await chain.rpc("evm_increaseTime", [lead]);
-  }
+  const latest = await blockOf(chain.rpc, "latest");
+  await chain.rpc("evm_setNextBlockTimestamp", [latest.timestamp + 1]);
   await chain.rpc("evm_mine");
-  const offset = Math.max(0, (await latest()) - wall());
+  const offset = (await blockOf(chain.rpc, "latest")).timestamp - wall();
   return { offset, now: () => BigInt(wall() + offset) };
 }
 
-async function firstRecipient(
-  rpcUrl: string,
-  result: { deployment: FlowPactClient["deployment"]; agreements: bigint[] },
-): Promise<Address | undefined> {
-  const [first] = result.agreements;
-  if (first === undefined) return undefined;
-  const c = await createFlowPactClients({ rpcUrl, chainId: result.deployment.chainId });
-  const a = await getAgreement({ ...c, deployment: result.deployment }, { agreementId: first });
-  return a.flows[0]?.to;
+/**
+ * The member that accepts by hand (a party to the fewest of the first proposals, so one or two
+ * agreements wait for it) and the dishonest recipient (the receiving end of a flow in a proposal
+ * without the manual member, so its agreement activates and its claims get disputed).
+ */
+async function pickRoles(db: Queryable): Promise<DemoState["roles"]> {
+  const proposals = await db.query<{ agreement_id: string; parties: Address[] }>(
+    "SELECT agreement_id::text, parties FROM agreements WHERE status = 'proposed' ORDER BY agreement_id",
+  );
+  if (proposals.length < 2) return undefined;
+  const count = new Map<Address, number>();
+  for (const p of proposals) for (const party of p.parties) count.set(party, (count.get(party) ?? 0) + 1);
+  const [manual] = [...count].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0];
+  const other = proposals.find((p) => !p.parties.includes(manual));
+  if (!other) return undefined;
+  const [flow] = await db.query<{ to_member: Address }>(
+    "SELECT to_member FROM flows WHERE agreement_id = $1 ORDER BY flow_index LIMIT 1",
+    [other.agreement_id],
+  );
+  return flow ? { manual, dishonest: flow.to_member } : undefined;
+}
+
+/** Active agreements with their flows, for the traffic simulator. */
+async function activeAgreements(db: Queryable): Promise<SimulatedAgreement[]> {
+  const rows = await db.query<{ agreement_id: string; start_time: string; epoch_length: string }>(
+    "SELECT agreement_id::text, start_time::text, epoch_length::text FROM agreements WHERE status = 'active' ORDER BY agreement_id",
+  );
+  const flows = await db.query<{
+    agreement_id: string;
+    from_member: Address;
+    to_member: Address;
+    segments: string;
+    cap_per_epoch: string;
+    rate: string;
+  }>(
+    `SELECT f.agreement_id::text, f.from_member, f.to_member, f.segments::text, f.cap_per_epoch::text, f.rate::text
+       FROM flows f JOIN agreements a USING (agreement_id) WHERE a.status = 'active'
+      ORDER BY f.agreement_id, f.flow_index`,
+  );
+  return rows.map((r) => ({
+    id: BigInt(r.agreement_id),
+    start: BigInt(r.start_time),
+    epochLength: BigInt(r.epoch_length),
+    flows: flows
+      .filter((f) => f.agreement_id === r.agreement_id)
+      .map((f) => ({
+        from: f.from_member,
+        to: f.to_member,
+        segments: BigInt(f.segments),
+        capPerEpoch: BigInt(f.cap_per_epoch),
+        rate: BigInt(f.rate),
+      })),
+  }));
 }

@@ -22,11 +22,12 @@ export interface TrafficCounters {
 }
 
 export interface TrafficSimulatorOptions {
-  agreements: readonly SimulatedAgreement[];
+  /** The agreements to send visitors on, asked each tick (the matching daemon adds agreements over time). */
+  agreements: () => readonly SimulatedAgreement[];
   /** Base URL of each member's node (lower-case address → URL). */
   nodeUrl: (member: Address) => string | undefined;
-  /** This member's node under-reports: it drops `dropShare` of the arrivals it receives. */
-  dishonest?: Address;
+  /** This member's node under-reports: it drops `dropShare` of the arrivals it receives (asked each visit). */
+  dishonest?: () => Address | undefined;
   dropShare?: number;
   /** Chance that a visitor clicks a flow's link in a tick. */
   clickChance?: number;
@@ -58,7 +59,6 @@ export function startTrafficSimulator(options: TrafficSimulatorOptions) {
     skipped: 0,
   };
   const perEpoch = new Map<string, number>();
-  const dishonest = options.dishonest?.toLowerCase();
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
@@ -92,7 +92,10 @@ export function startTrafficSimulator(options: TrafficSimulatorOptions) {
       counters.errors++;
       return;
     }
-    if (flow.to.toLowerCase() === dishonest && random() < (options.dropShare ?? 0.4)) {
+    if (
+      flow.to.toLowerCase() === options.dishonest?.()?.toLowerCase() &&
+      random() < (options.dropShare ?? 0.4)
+    ) {
       counters.dropped++;
       return;
     }
@@ -119,7 +122,7 @@ export function startTrafficSimulator(options: TrafficSimulatorOptions) {
 
   async function tick(): Promise<void> {
     const visits: Promise<void>[] = [];
-    for (const agreement of options.agreements)
+    for (const agreement of options.agreements())
       for (let i = 0; i < agreement.flows.length; i++)
         if (random() < (options.clickChance ?? 0.6))
           visits.push(
