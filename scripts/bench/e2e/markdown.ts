@@ -41,7 +41,7 @@ export function e2eMarkdown(
     `| referrals/s during the traffic (HTTP requests/s) | ${int(Math.round(rate))} (${int(Math.round(2 * rate))}) |`,
     `| referrals/s over the whole run | ${int(Math.round(r.acked / r.wallSeconds))} |`,
     `| CPU time | ${r.cpuSeconds.toFixed(1)} s in the bench process (nodes, visitors, settlement)${cpu} |`,
-    `| load average (1 min) at start / end, 2 cores | ${r.loadAverage.start[0].toFixed(2)} / ${r.loadAverage.end[0].toFixed(2)} |`,
+    `| load average (1 min), 2 cores: at start / during the traffic (mean) / at end | ${r.loadAverage.start.toFixed(2)} / ${r.loadAverage.duringTraffic.toFixed(2)} / ${r.loadAverage.end.toFixed(2)} |`,
     `| gas used by the commits | ${int(r.chain.commitGas)} (${int(r.chain.batches ? r.chain.commitGas / BigInt(r.chain.batches) : 0n)} per batch, ${(Number(r.chain.commitGas) / Math.max(1, Number(r.settled))).toFixed(2)} per referral) |`,
     `| receipts made durable / transactions (group commit) | ${int(r.journal.records)} / ${int(r.journal.commits)} (mean ${(r.journal.records / Math.max(1, r.journal.commits)).toFixed(1)}, largest ${r.journal.largestCommit}) |`,
     "",

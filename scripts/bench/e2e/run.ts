@@ -75,7 +75,8 @@ export interface E2eResult {
   /** This process (member nodes, load generator thread, settlement loop). */
   cpuSeconds: number;
   hardhatCpuSeconds?: number;
-  loadAverage: { start: number[]; end: number[] };
+  /** 1-minute load average at the start, sampled during the traffic (mean), at the end. */
+  loadAverage: { start: number; duringTraffic: number; end: number };
 }
 
 const seconds = (from: number) => (performance.now() - from) / 1000;
@@ -90,7 +91,8 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
   const { log } = options;
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
-  const loadAtStart = loadavg();
+  const loadAtStart = loadavg()[0];
+  const loadSamples: number[] = [];
   const members = options.members ?? defaultMembers(options.agreements);
   let node: LocalNode | undefined;
   let store: Store | undefined;
@@ -175,6 +177,7 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
       const eluNow = performance.eventLoopUtilization();
       const busy = performance.eventLoopUtilization(eluNow, elu).utilization;
       elu = eluNow;
+      loadSamples.push(loadavg()[0]);
       const rate = (latest.acked - last.acked) / ((at - last.at) / 1000);
       const failures = Object.values(latest.failures).reduce((a, b) => a + b, 0);
       log(
@@ -261,7 +264,11 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
       settleSeconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       hardhatCpuSeconds: childrenCpuSeconds(),
-      loadAverage: { start: loadAtStart, end: loadavg() },
+      loadAverage: {
+        start: loadAtStart,
+        duringTraffic: loadSamples.reduce((a, b) => a + b, 0) / Math.max(1, loadSamples.length),
+        end: loadavg()[0],
+      },
       journal: { ...nodes.journal.stats },
       rpcCalls,
     };
