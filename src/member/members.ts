@@ -3,13 +3,15 @@ import { consortiumAbi } from "../abi/contracts";
 
 /**
  * What a member node asks of the consortium registry: whose key speaks for a member, whether it
- * is active, and whether an account holds the AUDITOR role.
+ * is active, and whether an account holds the AUDITOR or MATCHER role.
  */
 export interface MemberRegistry {
   /** The member's signer key (lower-case), or undefined for a non-member. */
   signerOf(member: Address): Promise<Address | undefined>;
   isActiveMember(member: Address): Promise<boolean>;
   isAuditor(account: Address): Promise<boolean>;
+  /** Whether the account holds MATCHER_ROLE (the matching daemon, which reads conversion reports). */
+  isMatcher(account: Address): Promise<boolean>;
 }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -18,19 +20,23 @@ const ZERO = "0x0000000000000000000000000000000000000000";
 export function createStaticMemberRegistry({
   signers,
   auditors = [],
+  matchers = [],
 }: {
   /** member → signer key */
   signers: Record<string, Address>;
   auditors?: Address[];
+  matchers?: Address[];
 }): MemberRegistry {
   const bySigner = new Map(
     Object.entries(signers).map(([m, s]) => [m.toLowerCase(), s.toLowerCase() as Address]),
   );
   const auditorSet = new Set(auditors.map((a) => a.toLowerCase()));
+  const matcherSet = new Set(matchers.map((a) => a.toLowerCase()));
   return {
     signerOf: async (member) => bySigner.get(member.toLowerCase()),
     isActiveMember: async (member) => bySigner.has(member.toLowerCase()),
     isAuditor: async (account) => auditorSet.has(account.toLowerCase()),
+    isMatcher: async (account) => matcherSet.has(account.toLowerCase()),
   };
 }
 
@@ -57,7 +63,16 @@ export function createChainMemberRegistry({
   now = Date.now,
 }: ChainMemberRegistryOptions): MemberRegistry {
   const cache = new Map<string, { value: unknown; at: number }>();
-  let auditorRole: Promise<`0x${string}`> | undefined;
+  const roles = new Map<string, Promise<`0x${string}`>>();
+  const hasRole = (role: "AUDITOR_ROLE" | "MATCHER_ROLE", account: Address) =>
+    cached(`${role}:${account.toLowerCase()}`, async () => {
+      let id = roles.get(role);
+      if (!id) {
+        id = read<`0x${string}`>(role, []);
+        roles.set(role, id);
+      }
+      return read<boolean>("hasRole", [await id, account]);
+    });
   async function cached<T>(key: string, read: () => Promise<T>): Promise<T> {
     const hit = cache.get(key);
     if (hit && now() - hit.at <= ttlMs) return hit.value as T;
@@ -81,10 +96,7 @@ export function createChainMemberRegistry({
       }),
     isActiveMember: (member) =>
       cached(`active:${member.toLowerCase()}`, () => read<boolean>("isActiveMember", [member])),
-    isAuditor: (account) =>
-      cached(`auditor:${account.toLowerCase()}`, async () => {
-        auditorRole ??= read<`0x${string}`>("AUDITOR_ROLE", []);
-        return read<boolean>("hasRole", [await auditorRole, account]);
-      }),
+    isAuditor: (account) => hasRole("AUDITOR_ROLE", account),
+    isMatcher: (account) => hasRole("MATCHER_ROLE", account),
   };
 }

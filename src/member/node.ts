@@ -7,6 +7,7 @@ import { registerAuditProofRoute } from "./audit-proofs";
 import type { AutoAcceptPolicy } from "./auto-accept";
 import { type AutoDisputeOutcome, createAutoDisputer } from "./auto-dispute";
 import { type ClaimFollowOutcome, followClaims } from "./claim-finalise";
+import { registerConversionReportRoute } from "./conversion-report";
 import { closeEpochs, type EpochCloseOutcome } from "./epoch-close";
 import { createReceiptJournal, type ReceiptJournal } from "./journal";
 import { createChainMemberRegistry, type MemberRegistry } from "./members";
@@ -208,6 +209,7 @@ export async function startMemberNodes(
         now,
       });
       const settlementAddress = shared.contracts.Settlement;
+      registerConversionReportRoute(app, { member: tenant.member, driver: store.driver, auth });
       if (settlementAddress)
         registerAuditProofRoute(app, {
           member: tenant.member,

@@ -91,7 +91,8 @@ export interface PeerAuthenticator {
   /**
    * The authenticated caller, or throws UnauthenticatedPeerError. `as: "member"` (default): an
    * active member signing with its on-chain signer; `as: "auditor"`: an account holding the
-   * AUDITOR role signing with its own key.
+   * AUDITOR role signing with its own key; `as: "matcher"`: an account holding the MATCHER role
+   * signing with its own key.
    */
   authenticate(
     request: {
@@ -100,7 +101,7 @@ export interface PeerAuthenticator {
       headers: Record<string, string | string[] | undefined>;
       rawBody: string;
     },
-    as?: "member" | "auditor",
+    as?: "member" | "auditor" | "matcher",
   ): Promise<Address>;
 }
 
@@ -149,10 +150,12 @@ export function createPeerAuthenticator({
       } catch {
         throw new UnauthenticatedPeerError("signature does not recover");
       }
-      if (as === "auditor") {
-        if (signer.toLowerCase() !== member.toLowerCase() || !(await members.isAuditor(member as Address)))
+      if (as === "auditor" || as === "matcher") {
+        const holdsRole =
+          as === "auditor" ? members.isAuditor(member as Address) : members.isMatcher(member as Address);
+        if (signer.toLowerCase() !== member.toLowerCase() || !(await holdsRole))
           throw new UnauthenticatedPeerError(
-            `not signed by ${member}, or ${member} does not hold the AUDITOR role`,
+            `not signed by ${member}, or ${member} does not hold the ${as.toUpperCase()} role`,
           );
       } else {
         const registered = await members.signerOf(member as Address);

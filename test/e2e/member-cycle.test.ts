@@ -21,6 +21,24 @@ import { verifyReceiptProof } from "../../src/receipts";
 import { DEV_KEYS, freePort, type LocalNode, startHardhatNode } from "../service/helpers/hardhatNode";
 
 const BIN = path.join(__dirname, "..", "..", "src", "cli", "bin.cjs");
+
+/** Runs one `flowpact` command to its end. */
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const fullEnv: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", ...env };
+  for (const name of SCRUBBED) delete fullEnv[name];
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: fullEnv,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr })));
+}
 const EPOCH = 10n;
 const TOKEN_TTL = "2s";
 const CLAIM_AFTER = 6n;
@@ -117,7 +135,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     readFlowPact<bigint>(governor, { contract: "CreditLedger", functionName: "balanceOf", args: [member] });
 
   /** A visitor follows the referrer's tracking link; the recipient's landing page reports the arrival unless told not to. */
-  async function visit(flow: number, { land = true } = {}): Promise<bigint> {
+  async function visit(flow: number, { land = true, convert = false } = {}): Promise<bigint> {
     const referrer = nodes[flow];
     const recipient = nodes[(flow + 1) % 3];
     const click = await fetch(`${referrer.url}/r/${agreementId}/${flow}`, { redirect: "manual" });
@@ -132,6 +150,14 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
         body: JSON.stringify({ token }),
       });
       expect(arrival.status, await arrival.clone().text()).to.equal(201);
+      if (convert) {
+        const conversion = await fetch(`${recipient.url}/v1/conversions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ clickId: decodeTrackingToken(token).clickId }),
+        });
+        expect(conversion.status, await conversion.clone().text()).to.equal(201);
+      }
     }
     return decodeTrackingToken(token).epoch;
   }
@@ -246,7 +272,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     await sleepUntil(start + 1n);
     const counts = [6, 5, 4];
     for (const [flow, n] of counts.entries())
-      for (let i = 0; i < n; i++) expect(await visit(flow)).to.equal(0n);
+      for (let i = 0; i < n; i++) expect(await visit(flow, { convert: i < flow + 1 })).to.equal(0n);
     await until(
       "the three batches of epoch 0 committed",
       async () => {
@@ -263,6 +289,14 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
   });
 
   it("an under-reporting recipient: refused → claimed after the deadline → disputed by its node → resolved by an auditor", async () => {
+    // Meanwhile the matching daemon runs one tick with the conversion feed: it reads every
+    // recipient's conversion report from its node (found through its profile), signed as MATCHER.
+    const daemon = runCli(["daemon", "--once", "--conversion-feed", "--metrics-port", "off"], {
+      FLOWPACT_RPC_URL: chain.rpcUrl,
+      FLOWPACT_DEPLOYMENTS_DIR: path.join(work, "deployments"),
+      FLOWPACT_DATA_DIR: path.join(work, "daemon"),
+      FLOWPACT_PRIVATE_KEY: DEV_KEYS[0],
+    });
     // Epoch 1: A refers 8 visitors to B; B's landing page reports only 5 of them to B's node.
     await sleepUntil(start + EPOCH);
     for (let i = 0; i < 8; i++) expect(await visit(0, { land: i < 5 })).to.equal(1n);
@@ -322,6 +356,15 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     expect(await balanceOf(A)).to.equal(30n - 12n + 40n);
     expect(await balanceOf(B)).to.equal(20n - 30n - 40n);
     expect(await balanceOf(C)).to.equal(12n - 20n);
+
+    const tick = await daemon;
+    expect(tick.code, tick.stderr).to.equal(0);
+    const feedLine = tick.stderr
+      .split("\n")
+      .filter((line) => line.includes("conversion reports read"))
+      .map((line) => JSON.parse(line))[0];
+    // three recipients reported; each flow's one segment has a count (1, 2 and 3 conversions)
+    expect(feedLine).to.deep.include({ recipients: 3, reported: 3, pairs: 3, failures: [] });
   });
 
   it("the nodes stop cleanly on SIGINT, waiting for the settlement pass in flight", async () => {

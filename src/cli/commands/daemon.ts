@@ -10,6 +10,8 @@ interface DaemonFlags {
   epochLength?: bigint;
   epochs?: bigint;
   proposalTtl?: bigint;
+  conversionFeed?: boolean;
+  conversionRefresh: bigint;
   logLevel: string;
 }
 
@@ -40,6 +42,15 @@ export function registerDaemonCommand(program: Command): void {
         new Option("--proposal-ttl <duration>", "time the parties have to accept (default 3d)").argParser(
           parseDuration,
         ),
+      )
+      .option(
+        "--conversion-feed",
+        "weigh matches by the conversions recipients report: read each member node's conversion report (signed with this MATCHER key) at the `uri` of its on-chain profile",
+      )
+      .addOption(
+        new Option("--conversion-refresh <duration>", "time between conversion report reads")
+          .argParser(parseDuration)
+          .default(60n, "1m"),
       )
       .addOption(
         new Option("--log-level <level>", "pino log level")
@@ -73,6 +84,40 @@ export function registerDaemonCommand(program: Command): void {
               { name: "flowpact-daemon", level: flags.logLevel },
               pino.destination({ fd: 2, sync: true }),
             );
+            let feedTimer: NodeJS.Timeout | undefined;
+            let conversions: import("../../daemon/instance").ConversionSource | undefined;
+            if (flags.conversionFeed) {
+              const {
+                createConversionFeed,
+              }: typeof import("../../daemon/conversion-feed") = require("../../daemon/conversion-feed");
+              const client = await ctx.client({ signer: true });
+              const feed = createConversionFeed({
+                publicClient: client.publicClient as never,
+                chainId: client.chain.id,
+                contracts: client.deployment.contracts,
+                account: await ctx.account(),
+              });
+              const refresh = async () => {
+                try {
+                  const r = await feed.refresh();
+                  logger.info(
+                    { recipients: r.recipients, reported: r.reported, pairs: r.pairs, failures: r.failures },
+                    "conversion reports read",
+                  );
+                } catch (error) {
+                  logger.warn(
+                    { err: (error as Error).message },
+                    "conversion reports not read; retrying later",
+                  );
+                }
+              };
+              await refresh();
+              if (flags.once !== true) {
+                feedTimer = setInterval(refresh, Number(flags.conversionRefresh) * 1000);
+                feedTimer.unref();
+              }
+              conversions = feed.source;
+            }
             const last = await runDaemon({
               config: ctx.config(),
               once: flags.once === true,
@@ -80,12 +125,14 @@ export function registerDaemonCommand(program: Command): void {
               intervalMs: flags.interval === undefined ? undefined : Number(flags.interval) * 1000,
               metricsPort,
               logger,
+              conversions,
               schedule: {
                 ...(flags.epochLength !== undefined && { epochLengthSeconds: Number(flags.epochLength) }),
                 ...(flags.epochs !== undefined && { epochs: Number(flags.epochs) }),
                 ...(flags.proposalTtl !== undefined && { proposalTtlSeconds: Number(flags.proposalTtl) }),
               },
             });
+            if (feedTimer) clearInterval(feedTimer);
             if (last)
               emit(
                 ctx.json,
@@ -108,6 +155,10 @@ export function registerDaemonCommand(program: Command): void {
           }
         }),
       ),
-    ["FLOWPACT_PRIVATE_KEY=0x… flowpact daemon --once", "flowpact daemon --interval 30s --metrics-port 9464"],
+    [
+      "FLOWPACT_PRIVATE_KEY=0x… flowpact daemon --once",
+      "flowpact daemon --interval 30s --metrics-port 9464",
+      "flowpact daemon --conversion-feed --conversion-refresh 5m",
+    ],
   );
 }

@@ -1,0 +1,180 @@
+import { randomBytes } from "node:crypto";
+import type { Address, LocalAccount, PublicClient } from "viem";
+import { agreementBookAbi } from "../abi/contracts";
+import { type AgreementDirectory, createChainAgreementDirectory } from "../member/agreements";
+import { readBatch } from "../member/chain/read-batch";
+import { CONVERSION_REPORT_PATH, type ConversionReport } from "../member/conversion-report";
+import { signPeerRequest } from "../member/peer-auth";
+import { createChainPeerDirectory, type PeerDirectory } from "../member/peer-directory";
+import type { ConversionSource } from "./instance";
+
+/** How one refresh went, recipient by recipient (for the daemon's log). */
+export interface ConversionFeedRefresh {
+  /** Recipients of some flow of an agreement on chain. */
+  recipients: number;
+  /** Recipients whose node answered with a report. */
+  reported: number;
+  /** Directed pairs × segments that now have a conversion count. */
+  pairs: number;
+  failures: Array<{ member: Address; reason: string }>;
+}
+
+export interface ConversionFeedOptions {
+  publicClient: PublicClient;
+  chainId: number;
+  contracts: { AgreementBook: Address; Consortium: Address; Settlement: Address };
+  /** The daemon's key: it must hold MATCHER_ROLE, or the nodes refuse the report (401). */
+  account: LocalAccount;
+  /** Where recipients' nodes are; default: their on-chain profile `uri`. */
+  peers?: PeerDirectory;
+  agreements?: AgreementDirectory;
+  /**
+   * Count only epochs whose batch settled on chain (committed, finalised or resolved), the same
+   * epochs the daemon counts referrals over (default true): conversions of an open epoch would
+   * inflate the rate.
+   */
+  settledOnly?: boolean;
+  timeoutMs?: number;
+  /** Unix seconds, for the request signature. */
+  now?: () => bigint;
+}
+
+export interface ConversionFeed {
+  /** The daemon's `ConversionSource`: the counts of the last refresh, undefined for an unreported pair. */
+  source: ConversionSource;
+  /** Asks every recipient's node for its report and replaces the counts. */
+  refresh(): Promise<ConversionFeedRefresh>;
+}
+
+const SETTLED = new Set(["committed", "finalised", "resolved"]);
+
+/** Segment bit numbers of a bitmap. */
+function segmentsOf(bitmap: bigint): number[] {
+  const bits: number[] = [];
+  for (let s = 0, m = bitmap; m > 0n; s++, m >>= 1n) if (m & 1n) bits.push(s);
+  return bits;
+}
+
+/**
+ * Conversions reported by the recipients' member nodes, for the matching engine's conversion
+ * estimates. Each refresh lists the agreements on chain (terms are immutable, read once), asks
+ * each flow recipient's node (found at its profile `uri`) for `GET /v1/reports/conversions` with a
+ * request signed by the daemon's MATCHER key, keeps only rows of flows that member really receives
+ * (a node cannot report for someone else's flow) and, by default, of epochs that settled on chain,
+ * and sums conversions per directed pair and segment — a flow's count split evenly over its
+ * segments, as the daemon splits settled referrals. An unreachable node keeps its last report;
+ * one never reached leaves its pairs unreported (the engine then uses no estimate), never a zero.
+ *
+ * @example
+ * const feed = createConversionFeed({ publicClient, chainId, contracts: deployment.contracts, account });
+ * await feed.refresh();
+ * await runDaemon({ config, conversions: feed.source });
+ */
+export function createConversionFeed(options: ConversionFeedOptions): ConversionFeed {
+  const peers =
+    options.peers ??
+    createChainPeerDirectory({
+      publicClient: options.publicClient,
+      consortium: options.contracts.Consortium,
+    });
+  const agreements =
+    options.agreements ??
+    createChainAgreementDirectory({
+      publicClient: options.publicClient,
+      agreementBook: options.contracts.AgreementBook,
+    });
+  const settledOnly = options.settledOnly ?? true;
+  const now = options.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+  const settlement = { publicClient: options.publicClient, settlement: options.contracts.Settlement };
+  /** Settled batches never change: remembered across refreshes. */
+  const settled = new Set<string>();
+  let counts = new Map<string, number>();
+  /** Each recipient's last good report, summed: a node that is down keeps its last counts. */
+  const lastByRecipient = new Map<string, Map<string, number>>();
+
+  async function isSettled(agreementId: bigint, flow: number, epoch: bigint): Promise<boolean> {
+    const key = `${agreementId}/${flow}/${epoch}`;
+    if (settled.has(key)) return true;
+    const batch = await readBatch(settlement, { agreementId, flow, epoch });
+    if (!SETTLED.has(batch.status)) return false;
+    settled.add(key);
+    return true;
+  }
+
+  async function fetchReport(recipient: Address): Promise<ConversionReport> {
+    const base = await peers.nodeUrl(recipient);
+    if (!base) throw new Error("its profile uri is not an http(s) node URL");
+    // The recipient is in the signed path: the request is good at that member's node only; the
+    // nonce makes two reads within one second two requests, not a replay.
+    const nonce = randomBytes(16).toString("hex");
+    const path = `${CONVERSION_REPORT_PATH}?recipient=${recipient.toLowerCase()}&nonce=${nonce}`;
+    const headers = await signPeerRequest({
+      account: options.account,
+      member: options.account.address,
+      domain: { chainId: options.chainId, consortium: options.contracts.Consortium },
+      method: "GET",
+      path,
+      time: now(),
+    });
+    const response = await fetch(`${base}${path}`, {
+      headers,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+    if (!response.ok)
+      throw new Error(`${response.status} ${(await response.text().catch(() => "")).slice(0, 200)}`);
+    const report = (await response.json()) as ConversionReport;
+    if (!report || !Array.isArray(report.rows)) throw new Error("the answer is not a conversion report");
+    return report;
+  }
+
+  return {
+    source: ({ from, to, segment }) => counts.get(`${from.toLowerCase()}|${to.toLowerCase()}|${segment}`),
+    async refresh() {
+      const total = (await options.publicClient.readContract({
+        address: options.contracts.AgreementBook,
+        abi: agreementBookAbi,
+        functionName: "agreementCount",
+      } as never)) as bigint;
+      /** recipient → its flows as (agreement, flow index) → terms */
+      const byRecipient = new Map<string, Map<string, { from: string; to: string; segments: bigint }>>();
+      for (let id = 1n; id <= total; id++) {
+        const terms = await agreements.get(id);
+        if (!terms || terms.status === "Proposed" || terms.status === "Rejected") continue;
+        for (const [index, flow] of terms.flows.entries()) {
+          const flows = byRecipient.get(flow.to) ?? new Map();
+          flows.set(`${id}/${index}`, flow);
+          byRecipient.set(flow.to, flows);
+        }
+      }
+      const failures: ConversionFeedRefresh["failures"] = [];
+      let reported = 0;
+      for (const [recipient, flows] of byRecipient) {
+        let report: ConversionReport;
+        try {
+          report = await fetchReport(recipient as Address);
+        } catch (error) {
+          failures.push({ member: recipient as Address, reason: (error as Error).message.split("\n")[0] });
+          continue;
+        }
+        reported++;
+        const mine = new Map<string, number>();
+        for (const row of report.rows) {
+          const flow = flows.get(`${row.agreementId}/${row.flow}`);
+          if (!flow || !Number.isFinite(row.conversions) || row.conversions < 0) continue;
+          if (settledOnly && !(await isSettled(BigInt(row.agreementId), Number(row.flow), BigInt(row.epoch))))
+            continue;
+          const segments = segmentsOf(flow.segments);
+          for (const segment of segments) {
+            const key = `${flow.from}|${flow.to}|${segment}`;
+            mine.set(key, (mine.get(key) ?? 0) + row.conversions / segments.length);
+          }
+        }
+        lastByRecipient.set(recipient, mine);
+      }
+      const next = new Map<string, number>();
+      for (const mine of lastByRecipient.values()) for (const [key, n] of mine) next.set(key, n);
+      counts = next;
+      return { recipients: byRecipient.size, reported, pairs: next.size, failures };
+    },
+  };
+}
