@@ -23,6 +23,8 @@ interface Row {
   readonly members: number;
   readonly engine: SolutionReport;
   readonly proposals: Record<string, number>;
+  /** CPU seconds of the solve (wall time is inflated when other jobs share the cores). */
+  readonly cpuSeconds: number;
 }
 
 const fmt = (x: number, digits = 0) =>
@@ -47,15 +49,18 @@ async function main(): Promise<void> {
     log(
       `${fmt(instance.supply.length)} supply offers, ${fmt(instance.demand.length)} demand offers; solving (limit ${config.timeLimitSeconds} s, greedy baseline included)…`,
     );
+    const cpuBefore = process.cpuUsage();
     const result = solveMatching(highs, instance, config);
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     for (const note of result.report.notes) log(`  ${note}`);
     const proposals: Record<string, number> = {};
     for (const p of result.proposals) proposals[p.kind] = (proposals[p.kind] ?? 0) + 1;
     const r = result.report;
     log(
-      `${r.method} ${r.status}: objective ${fmt(r.objective)}, bound ${fmt(r.bound)}, gap ${(100 * r.gap).toFixed(2)}%, greedy ${fmt(r.greedyObjective)}, ${r.solveSeconds.toFixed(1)} s, ${fmt(r.candidateEdges)} candidate edges`,
+      `${r.method} ${r.status}: objective ${fmt(r.objective)}, bound ${fmt(r.bound)}, gap ${(100 * r.gap).toFixed(2)}%, greedy ${fmt(r.greedyObjective)}, ${r.solveSeconds.toFixed(1)} s wall / ${cpuSeconds.toFixed(1)} s CPU (load average ${os.loadavg()[0].toFixed(1)}), ${fmt(r.candidateEdges)} candidate edges`,
     );
-    rows.push({ members, engine: r, proposals });
+    rows.push({ members, engine: r, proposals, cpuSeconds });
     // Written after every size so that a run stopped during 20,000 still records the others.
     if (!process.env.MATCH_SIZES) {
       report(
@@ -90,7 +95,7 @@ function report(rows: readonly Row[], pending: readonly number[]): void {
     "match",
     `## Matching engine (\`npm run bench:match\`)
 
-Generated consortia (seed ${SEED} + size), default config (at most ${DEFAULT_MATCHING_CONFIG.maxPartners} partners, minimum agreement ${DEFAULT_MATCHING_CONFIG.minAgreementSize} referrals/epoch, credit headroom spread over ${DEFAULT_MATCHING_CONFIG.creditHorizonEpochs} epochs). Objective = expected surplus per epoch. Gap = (bound − objective) / bound, where the bound is HiGHS' MIP dual bound (exact MIP, every candidate pair in the model) or the Lagrangian bound on the full LP relaxation from column-generation pricing. Solve time includes the greedy baseline the engine computes as its start. ${os.cpus().length} cores shared with other jobs (load average ${os.loadavg()[0].toFixed(1)} when written).
+Generated consortia (seed ${SEED} + size), default config (at most ${DEFAULT_MATCHING_CONFIG.maxPartners} partners, minimum agreement ${DEFAULT_MATCHING_CONFIG.minAgreementSize} referrals/epoch, credit headroom spread over ${DEFAULT_MATCHING_CONFIG.creditHorizonEpochs} epochs). Objective = expected surplus per epoch. Gap = (bound − objective) / bound, where the bound is HiGHS' MIP dual bound (exact MIP, every candidate pair in the model) or the least of the Lagrangian bounds from pricing every candidate pair (column generation or pair search; see src/matching/pricing.ts), each valid for the whole candidate set. Solve time includes the greedy baseline the engine computes as its start; CPU seconds per size: ${rows.map((row) => `${fmt(row.members)}: ${row.cpuSeconds.toFixed(1)}`).join(", ")}. ${os.cpus().length} cores shared with other jobs (load average ${os.loadavg()[0].toFixed(1)} when written).
 
 ${table}${missing}`,
   );
