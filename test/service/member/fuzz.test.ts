@@ -1,10 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import type { Address } from "viem";
-import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
-import { createStore, type Store } from "../../../src/store/store";
-import { activeAgreement, memberChain } from "./chain";
+import type { MemberNodes } from "../../../src/member/node";
 import { followLink, postArrival } from "./http";
+import { startTwoMemberNodes, type TwoMemberNodes } from "./two-members";
 
 const REQUESTS = 10_000;
 
@@ -18,52 +16,18 @@ type FuzzRequest = {
 
 describe("member node: fuzzing every endpoint", function () {
   this.timeout(240_000);
-  let store: Store;
+  let fx: TwoMemberNodes;
   let running: MemberNodes;
   let agreementId: bigint;
 
   before(async () => {
-    const chain = await memberChain();
-    const a = await activeAgreement(
-      chain,
-      ["alice", "bob"],
-      [
-        ["alice", "bob"],
-        ["bob", "alice"],
-      ],
-    );
-    agreementId = a.agreementId;
-    const clock = a.start + 5n;
-    store = await createStore({ memory: true });
-    running = await startMemberNodes(
-      {
-        chainId: chain.chainId,
-        contracts: chain.contracts,
-        publicClient: chain.publicClient,
-        store,
-        logStream: false,
-        // Reach the endpoint logic: the limiter is exercised by the privacy test.
-        rateLimit: 1e9,
-        now: () => clock,
-      },
-      [
-        {
-          member: chain.registry.alice.address as Address,
-          account: chain.keys.alice,
-          landingUrl: "https://bank.example/",
-        },
-        {
-          member: chain.registry.bob.address as Address,
-          account: chain.keys.bob,
-          landingUrl: "https://insurer.example/",
-        },
-      ],
-    );
+    // Reach the endpoint logic: the limiter is exercised by the privacy test.
+    fx = await startTwoMemberNodes({ node: { rateLimit: 1e9 } });
+    ({ running, agreementId } = fx);
   });
 
   after(async () => {
-    await running?.close();
-    await store?.close();
+    await fx?.close();
   });
 
   it(`answers ${REQUESTS.toLocaleString("en")} random and malformed requests without a single 5xx, and keeps serving`, async () => {

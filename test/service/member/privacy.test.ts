@@ -1,9 +1,8 @@
 import { expect } from "chai";
-import type { Address } from "viem";
-import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
-import { createStore, type Store } from "../../../src/store/store";
-import { activeAgreement, type MemberChain, memberChain } from "./chain";
+import type { MemberNodes } from "../../../src/member/node";
+import type { Store } from "../../../src/store/store";
 import { followLink, postArrival } from "./http";
+import { startTwoMemberNodes, type TwoMemberNodes } from "./two-members";
 
 const PROBE_IP = "203.0.113.77";
 const FORWARDED_IP = "198.51.100.23";
@@ -34,56 +33,26 @@ function personalData(text: string): string | undefined {
 
 describe("member node: no personal data in any table or log line", function () {
   this.timeout(120_000);
-  let chain: MemberChain;
+  let fx: TwoMemberNodes;
   let store: Store;
   let running: MemberNodes;
   let agreementId: bigint;
-  let clock: bigint;
   const logLines: string[] = [];
 
   before(async () => {
-    chain = await memberChain();
-    const a = await activeAgreement(
-      chain,
-      ["alice", "bob"],
-      [
-        ["alice", "bob"],
-        ["bob", "alice"],
-      ],
-    );
-    agreementId = a.agreementId;
-    clock = a.start + 5n;
-    store = await createStore({ memory: true });
-    running = await startMemberNodes(
-      {
-        chainId: chain.chainId,
-        contracts: chain.contracts,
-        publicClient: chain.publicClient,
-        store,
+    fx = await startTwoMemberNodes({
+      node: {
         // The most verbose level: whatever the node logs at all is scanned.
         logLevel: "debug",
         logStream: { write: (line: string) => void logLines.push(line) },
         rateLimit: 40,
-        now: () => clock,
       },
-      [
-        {
-          member: chain.registry.alice.address as Address,
-          account: chain.keys.alice,
-          landingUrl: "https://bank.example/",
-        },
-        {
-          member: chain.registry.bob.address as Address,
-          account: chain.keys.bob,
-          landingUrl: "https://insurer.example/",
-        },
-      ],
-    );
+    });
+    ({ store, running, agreementId } = fx);
   });
 
   after(async () => {
-    await running?.close();
-    await store?.close();
+    await fx?.close();
   });
 
   it("the scanner finds personal data when there is some (so the test below can fail)", () => {

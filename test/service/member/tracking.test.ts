@@ -1,65 +1,37 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
-import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
+import type { MemberNodes } from "../../../src/member/node";
 import { LANDING_TOKEN_PARAM } from "../../../src/member/tracking-server";
 import { createTrackingTokenIssuer, decodeTrackingToken } from "../../../src/member/tracking-token";
-import { createStore, type Store } from "../../../src/store/store";
-import { activeAgreement, type MemberChain, memberChain } from "./chain";
+import type { Store } from "../../../src/store/store";
+import type { MemberChain } from "./chain";
 import { followLink, postArrival } from "./http";
+import { startTwoMemberNodes, type TwoMemberNodes } from "./two-members";
 
 describe("member node: tracking links, tokens and arrivals (real Hardhat registry)", function () {
   this.timeout(120_000);
+  let fx: TwoMemberNodes;
   let chain: MemberChain;
   let store: Store;
   let running: MemberNodes;
   let first: bigint;
   let second: bigint;
-  let clock: bigint;
   const ALICE = 0;
   const BOB = 1;
 
   before(async () => {
-    chain = await memberChain();
-    const a = await activeAgreement(
-      chain,
-      ["alice", "bob"],
-      [
-        ["alice", "bob"],
-        ["bob", "alice"],
-      ],
-    );
-    const b = await activeAgreement(chain, ["alice", "bob"], [["alice", "bob"]]);
-    first = a.agreementId;
-    second = b.agreementId;
-    clock = b.start + 60n;
-    store = await createStore({ memory: true });
-    running = await startMemberNodes(
-      {
-        chainId: chain.chainId,
-        contracts: chain.contracts,
-        publicClient: chain.publicClient,
-        store,
-        logStream: false,
-        now: () => clock,
-      },
-      [
-        {
-          member: chain.registry.alice.address as Address,
-          account: chain.keys.alice,
-          landingUrl: "https://bank.example/welcome",
-        },
-        {
-          member: chain.registry.bob.address as Address,
-          account: chain.keys.bob,
-          landingUrl: "https://insurer.example/hi?c=1",
-        },
-      ],
-    );
+    fx = await startTwoMemberNodes({
+      landing: ["https://bank.example/welcome", "https://insurer.example/hi?c=1"],
+      moreAgreements: 1,
+      clockOffset: 60n,
+    });
+    ({ chain, store, running } = fx);
+    first = fx.agreementId;
+    second = fx.more[0];
   });
 
   after(async () => {
-    await running?.close();
-    await store?.close();
+    await fx?.close();
   });
 
   it("redirects a click to the recipient's landing page with a token, after the click is durable", async () => {
@@ -116,14 +88,14 @@ describe("member node: tracking links, tokens and arrivals (real Hardhat registr
 
   it("refuses expired tokens with 410 JSON", async () => {
     const { token } = await followLink(running, ALICE, first, 0);
-    const saved = clock;
-    clock += 601n;
+    const saved = fx.clock;
+    fx.clock += 601n;
     try {
       const result = await postArrival(running, BOB, first, 0, token);
       expect(result.status).to.equal(410);
       expect(result.body.code).to.equal("token_expired");
     } finally {
-      clock = saved;
+      fx.clock = saved;
     }
   });
 
@@ -140,28 +112,28 @@ describe("member node: tracking links, tokens and arrivals (real Hardhat registr
 
   it("refuses tokens signed for another deployment or chain, or by a key that is not the referrer's", async () => {
     const clickId = `0x${"ab".repeat(32)}` as Hex;
-    const fields = { agreementId: first, flow: 0, epoch: 0n, clickId, expiry: clock + 600n };
+    const fields = { agreementId: first, flow: 0, epoch: 0n, clickId, expiry: fx.clock + 600n };
     const forged = [
       // alice's real key, but another AgreementBook
       await createTrackingTokenIssuer({
         account: chain.keys.alice,
         member: chain.registry.alice.address as Address,
         domain: { chainId: chain.chainId, agreementBook: chain.contracts.Consortium },
-        now: () => clock,
+        now: () => fx.clock,
       }),
       // alice's real key, another chain
       await createTrackingTokenIssuer({
         account: chain.keys.alice,
         member: chain.registry.alice.address as Address,
         domain: { chainId: 1, agreementBook: chain.contracts.AgreementBook },
-        now: () => clock,
+        now: () => fx.clock,
       }),
       // carol's key pretending to be alice
       await createTrackingTokenIssuer({
         account: chain.keys.carol,
         member: chain.registry.alice.address as Address,
         domain: { chainId: chain.chainId, agreementBook: chain.contracts.AgreementBook },
-        now: () => clock,
+        now: () => fx.clock,
       }),
     ];
     for (const [i, issuer] of forged.entries()) {
@@ -183,14 +155,14 @@ describe("member node: tracking links, tokens and arrivals (real Hardhat registr
   });
 
   it("refuses tracking outside the agreement's schedule", async () => {
-    const saved = clock;
-    clock = 1n;
+    const saved = fx.clock;
+    fx.clock = 1n;
     try {
       const early = await running.nodes[ALICE].app.inject({ method: "GET", url: `/r/${first}/0` });
       expect(early.statusCode).to.equal(409);
       expect(early.json().code).to.equal("agreement_not_running");
     } finally {
-      clock = saved;
+      fx.clock = saved;
     }
   });
 
