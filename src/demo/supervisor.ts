@@ -300,8 +300,15 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
             log(`dispute (${node.member}): ${e.message}`);
             return [];
           });
-          for (const o of disputed)
+          for (const o of disputed) {
             outcomes.set(`dispute:${o.type}`, (outcomes.get(`dispute:${o.type}`) ?? 0) + 1);
+            if (o.type !== "failed") continue;
+            const kind = `dispute:${kindOf(o.reason)}`;
+            if (!reasons.has(kind)) {
+              reasons.add(kind);
+              log(`dispute failed (${node.member}): ${o.reason}`);
+            }
+          }
         }
         await new Promise((r) => setTimeout(r, 2_000));
       }
