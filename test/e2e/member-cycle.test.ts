@@ -177,6 +177,33 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     governor = await connectFlowPact(config, { account: gov, pollingInterval: 100 });
     // Each member publishes where its node will listen as its profile `uri`.
     const ports = await Promise.all(accounts.map(() => freePort()));
+    // The nodes start while the members join: they find each other only when they need to.
+    const spawning = Promise.all(
+      accounts.map((_, i) =>
+        spawnNode(
+          [
+            "--landing",
+            `https://member-${i}.example/welcome`,
+            "--port",
+            String(ports[i]),
+            "--settle-every",
+            "1s",
+            "--token-ttl",
+            TOKEN_TTL,
+            "--claim-after",
+            `${CLAIM_AFTER}s`,
+            "--auto-accept-min-rate",
+            "2",
+          ],
+          {
+            FLOWPACT_RPC_URL: chain.rpcUrl,
+            FLOWPACT_DEPLOYMENTS_DIR: deploymentsDir,
+            FLOWPACT_DATA_DIR: path.join(work, `node-${i}`),
+            FLOWPACT_PRIVATE_KEY: keys[i],
+          },
+        ),
+      ),
+    ).then((started) => nodes.push(...started));
     for (const [i, account] of accounts.entries()) {
       const member = await connectFlowPact(config, { account, pollingInterval: 100 });
       await applyForMembership(member, {
@@ -191,6 +218,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
       await admitMember(governor, { member: account.address });
       await setCreditLimit(governor, { member: account.address, limit: 1_000n });
     }
+    await spawning;
     // A live chain makes a block every so often even when nobody transacts, so calls simulate at
     // its present time. (Hardhat runs its clock ahead of this machine's by however many blocks it
     // had to put into the same second during the set-up; the nodes use the machine's clock, as
@@ -199,34 +227,6 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     ticker = setInterval(() => {
       chain.rpc("evm_mine").catch(() => {});
     }, 1_500);
-    nodes.push(
-      ...(await Promise.all(
-        accounts.map((_, i) =>
-          spawnNode(
-            [
-              "--landing",
-              `https://member-${i}.example/welcome`,
-              "--port",
-              String(ports[i]),
-              "--settle-every",
-              "1s",
-              "--token-ttl",
-              TOKEN_TTL,
-              "--claim-after",
-              `${CLAIM_AFTER}s`,
-              "--auto-accept-min-rate",
-              "2",
-            ],
-            {
-              FLOWPACT_RPC_URL: chain.rpcUrl,
-              FLOWPACT_DEPLOYMENTS_DIR: deploymentsDir,
-              FLOWPACT_DATA_DIR: path.join(work, `node-${i}`),
-              FLOWPACT_PRIVATE_KEY: keys[i],
-            },
-          ),
-        ),
-      )),
-    );
   });
 
   after(async () => {
@@ -237,6 +237,8 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
   });
 
   it("the nodes accept the matcher's cycle proposal by their auto-accept policy", async () => {
+    // A fresh block: the latest one may be as old as the nodes' start-up.
+    await chain.rpc("evm_mine");
     const chainNow = (await governor.publicClient.getBlock({ blockTag: "latest" })).timestamp;
     // The parties have 8 s of chain time to accept; the first epoch starts then.
     start = chainNow + 8n;
