@@ -3,6 +3,7 @@ import path from "node:path";
 import { type Address, createPublicClient, http, type LocalAccount } from "viem";
 import type { FlowPactContractName } from "../chain/contracts";
 import { type Deployment, readDeployment } from "../chain/deployments";
+import { createChainPeerDirectory, type PeerDirectory } from "../member/peer-directory";
 import { type AnomalyOptions, detectAnomalies } from "./anomalies";
 import { attestReport } from "./attest";
 import { AuditAttestationError, AuditConfigError } from "./errors";
@@ -32,8 +33,13 @@ export interface RunAuditOptions {
   toBlock?: bigint;
   /** The AUDITOR key: signs proof requests, and the attestation with `attest`. */
   auditor?: LocalAccount;
-  /** Member → base URL of its node, for proof spot-checks (none given: spot-checks are skipped). */
+  /** Member → base URL of its node, for proof spot-checks; overrides what `nodesFromProfiles` finds. */
   nodeUrls?: Record<Address, string>;
+  /**
+   * Find each referrer's node at the `uri` of its on-chain profile, as member nodes find each
+   * other (with an auditor key). Without it and without `nodeUrls`, spot-checks are skipped.
+   */
+  nodesFromProfiles?: boolean;
   /** Receipt proofs requested per batch (k, default 3). */
   samplesPerBatch?: number;
   randomInt?: (n: number) => number;
@@ -97,11 +103,21 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
   options.onProgress?.({ phase: "verify", done: history.events.length, total: history.events.length });
 
   let proofChecks: BatchProofCheck[] = [];
-  if (options.nodeUrls && options.auditor) {
+  const nodeUrls =
+    options.nodesFromProfiles && options.auditor
+      ? {
+          ...(await nodeUrlsFromProfiles(
+            createChainPeerDirectory({ publicClient, consortium: history.contracts.Consortium }),
+            model.batches.filter((b) => b.count > 0n).map((b) => b.referrer),
+          )),
+          ...options.nodeUrls,
+        }
+      : options.nodeUrls;
+  if (nodeUrls && options.auditor) {
     const spot = await spotCheckProofs(model, {
       auditor: options.auditor,
       domain: { chainId: history.chainId, settlement: history.contracts.Settlement },
-      nodeUrls: options.nodeUrls,
+      nodeUrls,
       samplesPerBatch: options.samplesPerBatch,
       randomInt: options.randomInt,
       onProgress: options.onProgress,
@@ -168,4 +184,14 @@ function resolveDeployment(options: RunAuditOptions): Deployment | undefined {
   if (!Number.isInteger(chainId))
     throw new AuditConfigError(`${d} is not a deployments/<chainId>.json file: name it after its chain id`);
   return readDeployment(path.dirname(file), chainId);
+}
+
+/** Each member's node base URL from its on-chain profile; members without an http(s) `uri` are left out. */
+async function nodeUrlsFromProfiles(
+  peers: PeerDirectory,
+  members: readonly Address[],
+): Promise<Record<Address, string>> {
+  const unique = [...new Set(members.map((m) => m.toLowerCase() as Address))];
+  const urls = await Promise.all(unique.map((m) => peers.nodeUrl(m)));
+  return Object.fromEntries(unique.flatMap((m, i) => (urls[i] ? [[m, urls[i]]] : [])));
 }

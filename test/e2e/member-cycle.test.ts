@@ -26,18 +26,22 @@ const BIN = path.join(__dirname, "..", "..", "src", "cli", "bin.cjs");
 function runCli(
   args: string[],
   env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string }> {
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const fullEnv: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", ...env };
   for (const name of SCRUBBED) delete fullEnv[name];
   const child = spawn(process.execPath, [BIN, ...args], {
     env: fullEnv,
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  let stdout = "";
   let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
   child.stderr?.on("data", (d) => {
     stderr += d;
   });
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr })));
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
 }
 const EPOCH = 10n;
 const TOKEN_TTL = "2s";
@@ -283,7 +287,9 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
       },
       40_000,
       logs,
-    ).then((batches) => batches.forEach((b, flow) => expect(b.count).to.equal(BigInt(counts[flow]))));
+    ).then((batches) => {
+      for (const [flow, b] of batches.entries()) expect(b.count).to.equal(BigInt(counts[flow]));
+    });
     const credit = (flow: number) => BigInt(counts[flow]) * RATES[flow];
     expect(await balanceOf(A)).to.equal(credit(0) - credit(2));
     expect(await balanceOf(B)).to.equal(credit(1) - credit(0));
@@ -367,6 +373,27 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
       .map((line) => JSON.parse(line))[0];
     // three recipients reported; each flow's one segment has a count (1, 2 and 3 conversions)
     expect(feedLine).to.deep.include({ recipients: 3, reported: 3, pairs: 3, failures: [] });
+  });
+
+  it("`flowpact audit` finds every referrer's node through its profile and verifies sampled receipt proofs", async () => {
+    const audit = await runCli(["audit", "--json", "--samples", "2"], {
+      FLOWPACT_RPC_URL: chain.rpcUrl,
+      FLOWPACT_DEPLOYMENTS_DIR: path.join(work, "deployments"),
+      FLOWPACT_DATA_DIR: path.join(work, "auditor"),
+      FLOWPACT_PRIVATE_KEY: DEV_KEYS[0],
+    });
+    expect(audit.code, audit.stderr).to.equal(0);
+    const { report } = JSON.parse(audit.stdout) as {
+      report: { proofChecks: Record<"batches" | "verified" | "invalid" | "unreachable" | "noNode", number> };
+    };
+    // Epoch 0's three batches and the resolved claim of epoch 1, each asked of its referrer's node.
+    expect(report.proofChecks.batches, audit.stdout.slice(0, 2_000)).to.be.at.least(4);
+    expect(report.proofChecks).to.deep.include({
+      verified: report.proofChecks.batches,
+      invalid: 0,
+      unreachable: 0,
+      noNode: 0,
+    });
   });
 
   it("the nodes stop cleanly on SIGINT, waiting for the settlement pass in flight", async () => {

@@ -8,6 +8,7 @@ interface AuditOptions {
   from?: bigint;
   to?: bigint;
   node?: [Address, string][];
+  spotChecks: boolean;
   samples: bigint;
   out?: string;
   attest?: boolean;
@@ -32,8 +33,12 @@ export function registerAuditCommand(program: Command): void {
       .option("--to <block>", "last block (default: the latest)", parseAmount)
       .option(
         "--node <member=url>",
-        "a member's node for proof spot-checks (repeat; none: spot-checks skipped)",
+        "a member's node for proof spot-checks, instead of the `uri` of its on-chain profile (repeat)",
         parseNodeUrl,
+      )
+      .option(
+        "--no-spot-checks",
+        "skip the receipt proof spot-checks (they run when the auditor key is set: FLOWPACT_PRIVATE_KEY or --keystore)",
       )
       .addOption(
         new Option("--samples <k>", "receipt proofs requested per batch")
@@ -56,7 +61,9 @@ export function registerAuditCommand(program: Command): void {
             fromBlock: o.from,
             toBlock: o.to,
             auditor,
-            nodeUrls: o.node ? Object.fromEntries(o.node) : undefined,
+            nodeUrls: o.spotChecks && o.node ? Object.fromEntries(o.node) : undefined,
+            // Members publish their node's base URL as their profile `uri`: found from the chain.
+            nodesFromProfiles: o.spotChecks,
             samplesPerBatch: Number(o.samples),
             outDir: o.out,
             attest: o.attest === true,
@@ -74,8 +81,9 @@ export function registerAuditCommand(program: Command): void {
         }),
       ),
     [
-      "flowpact audit --out reports",
-      "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --node 0xA…=https://node.bank.example --out reports --attest",
+      "flowpact audit --no-spot-checks --out reports",
+      "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --out reports --attest",
+      "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --node 0xA…=http://10.0.0.7:8600 --samples 10",
     ],
   );
 }
