@@ -82,10 +82,22 @@ export interface PricingResult {
   /** Lagrangian profit ψ_p of each pair in `improving`. */
   readonly improvingScore: number[];
   /**
-   * min(Σ_a capacity_a · max value of a's edges, Σ_b volume_b · max value of b's edges): the
-   * Lagrangian bound for α_a (or β_b) = the offer's best edge value, where every d_e ≤ 0.
+   * Σ π·rhs + min(Σ_a capacity_a · max_{e∈a} d_e⁺, Σ_b volume_b · max_{e∈b} d_e⁺): the dual
+   * objective after raising every α_a (or every β_b) by its offer's largest reduced cost, which
+   * makes the multipliers dual feasible for the flow LP without partner limits or minimum size
+   * (a relaxation of the model). With the duals of a flow LP over the most promising pairs this
+   * is close to that LP; at π = 0 it sells each offer at its best edge value.
    */
   readonly offerBound: number;
+  /**
+   * Sender-side relaxation: keep each member's supply rows, its partner limit and every pair's
+   * own offer limits, dualise the rest with π. The problem then splits by sender m, whose value
+   * is at most min(Σ_{a of m} capacity_a · max_{e∈a} d_e⁺, sum of its k_m best one-way pair
+   * values φ_{m→j}); the bound is Σ π·rhs plus the sum over senders. The same by recipient
+   * (demand rows kept); the least of the two. Much tighter than `offerBound` when large members
+   * can sell only to a few partners, each of which buys little.
+   */
+  readonly memberBound: number;
   /** What the scan saw: offer edges, segment-level candidate edges, candidate pairs. */
   readonly offerEdges: number;
   readonly segmentEdges: number;
@@ -151,6 +163,8 @@ export function priceAllPairs(
   const slotsMax = Math.max(0, ...p.partnerSlots);
   const topKappa = new TopK(n, slotsMax, p.partnerSlots);
   const topPlain = new TopK(n, slotsMax, p.partnerSlots);
+  const senderTop = new TopK(n, slotsMax, p.partnerSlots);
+  const recipientTop = new TopK(n, slotsMax, p.partnerSlots);
   let lagrangian = 0;
   const bestSupply = new Float64Array(p.supplyIds.length);
   const bestDemand = new Float64Array(p.demandIds.length);
@@ -184,8 +198,6 @@ export function priceAllPairs(
         sumOut[j] = supplyOut[j] = demandOut[j] = sumIn[j] = supplyIn[j] = demandIn[j] = reach[j] = 0;
         touched.push(j);
       }
-      if (v > bestSupply[a]) bestSupply[a] = v;
-      if (v > bestDemand[b]) bestDemand[b] = v;
       reach[j] += u;
       // The scan emits i's own offers in blocks: out edges grouped by a, in edges by b.
       const own = out ? a : b;
@@ -201,6 +213,8 @@ export function priceAllPairs(
       }
       const d = v - pi.supply[a] - pi.demand[b] + rate[k] * (pi.credit[f] - pi.credit[to[k]]);
       if (d <= 0) continue;
+      if (d > bestSupply[a]) bestSupply[a] = d;
+      if (d > bestDemand[b]) bestDemand[b] = d;
       if (blockStamp[j] !== block) {
         blockStamp[j] = block;
         blockMax[j] = 0;
@@ -239,8 +253,17 @@ export function priceAllPairs(
     pairs += touched.length;
     for (const j of touched) {
       if (reach[j] < minSize) continue;
-      const phi =
-        Math.min(sumOut[j], supplyOut[j], demandOut[j]) + Math.min(sumIn[j], supplyIn[j], demandIn[j]);
+      const phiOut = Math.min(sumOut[j], supplyOut[j], demandOut[j]);
+      const phiIn = Math.min(sumIn[j], supplyIn[j], demandIn[j]);
+      if (phiOut > 0) {
+        senderTop.offer(i, phiOut);
+        recipientTop.offer(j, phiOut);
+      }
+      if (phiIn > 0) {
+        senderTop.offer(j, phiIn);
+        recipientTop.offer(i, phiIn);
+      }
+      const phi = phiOut + phiIn;
       if (phi <= 0) continue;
       topPlain.offer(i, phi / 2);
       topPlain.offer(j, phi / 2);
@@ -262,16 +285,32 @@ export function priceAllPairs(
   const lagrangianBound = base + kappaBase + lagrangian;
   const partnerBound = base + kappaBase + Math.min(lagrangian, topKappa.total());
   const partnerBoundWithoutKappa = base + topPlain.total();
-  const offerBound = Math.min(supplySide, demandSide);
+  const offerBound = base + Math.min(supplySide, demandSide);
+  const memberSupply = new Float64Array(n);
+  const memberDemand = new Float64Array(n);
+  for (let a = 0; a < bestSupply.length; a++)
+    memberSupply[p.supplyMember[a]] += bestSupply[a] * p.supplyCapacity[a];
+  for (let b = 0; b < bestDemand.length; b++)
+    memberDemand[p.demandMember[b]] += bestDemand[b] * p.demandVolume[b];
+  const senders = senderTop.perMember();
+  const recipients = recipientTop.perMember();
+  let senderSide = 0;
+  let recipientSide = 0;
+  for (let m = 0; m < n; m++) {
+    senderSide += Math.min(memberSupply[m], senders[m]);
+    recipientSide += Math.min(memberDemand[m], recipients[m]);
+  }
+  const memberBound = base + Math.min(senderSide, recipientSide);
   const shortlisted = shortlist.scored();
   return {
-    bound: Math.min(lagrangianBound, partnerBound, partnerBoundWithoutKappa, offerBound),
+    bound: Math.min(lagrangianBound, partnerBound, partnerBoundWithoutKappa, offerBound, memberBound),
     lagrangianBound,
     partnerBound,
     partnerBoundWithoutKappa,
     improving: shortlisted.keys,
     improvingScore: shortlisted.scores,
     offerBound,
+    memberBound,
     offerEdges,
     segmentEdges: scanner.segmentEdgesSeen - segmentEdgesBefore,
     pairs,
@@ -300,6 +339,15 @@ class TopK {
       pos--;
     }
     this.values[pos] = value;
+  }
+  /** Sum of each member's k_m largest values. */
+  perMember(): Float64Array {
+    const out = new Float64Array(this.n);
+    for (let m = 0; m < this.n; m++) {
+      const base = m * this.width;
+      for (let c = 0; c < this.k[m]; c++) out[m] += this.values[base + c];
+    }
+    return out;
   }
   total(): number {
     let sum = 0;

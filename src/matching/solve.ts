@@ -24,6 +24,8 @@ const MAX_PRICING_ROUNDS = 12;
 const SHORTLIST_FACTOR = 2;
 /** Rounds of the pair search (each: b-matching, flow LP, rounding, pricing). */
 const PAIR_SEARCH_ROUNDS = 3;
+/** Share of the time limit the pair search may use before column generation (large instances). */
+const PAIR_SEARCH_SHARE = 0.35;
 /** Pairs added per member and round, and kept per member in the first restricted model. */
 const PAIRS_ADDED_PER_MEMBER = 3;
 
@@ -117,6 +119,8 @@ export function solveMatching(
     };
   }
   let lpBound: number;
+  // The best solution known before LP rounding: the greedy baseline, or the pair search's.
+  let start: readonly FlowAssignment[] = greedy;
   let edges: EdgeSet;
   let relaxed: Float64Array;
   if (exact) {
@@ -128,17 +132,33 @@ export function solveMatching(
     lpBound = lp.objective;
     relaxed = lp.colValue;
   } else {
-    const generated = generatePairs(
+    // A quick incumbent first (pairs by b-matching, flows by LP, no pair variables): the LP with
+    // pair variables below is far better when it solves in time, but at thousands of members its
+    // first round alone can take most of the budget on a loaded machine.
+    const search = searchPairs(
       highs,
       p,
       scanner,
       initial,
       greedy,
+      PAIR_SEARCH_ROUNDS,
+      SHORTLIST_FACTOR * Math.max(1, config.maxPartners),
+      () => config.timeLimitSeconds * PAIR_SEARCH_SHARE - elapsed(),
+      notes,
+    );
+    if (assignmentObjective(search.best) > assignmentObjective(start)) start = search.best;
+    notes.push(`pair search ${assignmentObjective(search.best).toFixed(2)} (at ${elapsed().toFixed(1)} s)`);
+    const generated = generatePairs(
+      highs,
+      p,
+      scanner,
+      initial,
+      start,
       config.timeLimitSeconds * 0.7,
       elapsed,
       notes,
     );
-    lpBound = generated.bound;
+    lpBound = Math.min(generated.bound, search.bound);
     edges = generated.edges;
     relaxed = generated.relaxed;
   }
@@ -153,7 +173,7 @@ export function solveMatching(
     exact || left > config.timeLimitSeconds * 0.3 ? left : undefined,
   );
   const roundedObjective = assignmentObjective(rounded);
-  let incumbent = roundedObjective > greedyObjective ? rounded : greedy;
+  let incumbent = roundedObjective > assignmentObjective(start) ? rounded : start;
   notes.push(
     `greedy ${greedyObjective.toFixed(2)} (${greedySeconds.toFixed(1)} s), LP rounding ${roundedObjective.toFixed(2)} (at ${elapsed().toFixed(1)} s)`,
   );
