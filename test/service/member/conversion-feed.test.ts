@@ -1,21 +1,16 @@
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import hre from "hardhat";
-import { type Address, createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
+import type { PublicClient } from "viem";
 import { hardhat } from "viem/chains";
 import { createConversionFeed } from "../../../src/daemon/conversion-feed";
 import { CONVERSION_REPORT_PATH } from "../../../src/member/conversion-report";
-import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
+import type { MemberNodes } from "../../../src/member/node";
 import { signPeerRequest } from "../../../src/member/peer-auth";
 import { createChainPeerDirectory } from "../../../src/member/peer-directory";
 import { decodeTrackingToken } from "../../../src/member/tracking-token";
-import { createStore, type Store } from "../../../src/store/store";
-import {
-  createActiveAgreement,
-  deploySettlementFixture,
-  type SettlementFixture,
-} from "../../contracts/settlement/fixture";
+import type { SettlementFixture } from "../../contracts/settlement/fixture";
 import { devAccount } from "./chain";
+import { type CycleNodes, startCycleNodes } from "./cycle-nodes";
 import { followLink, postArrival } from "./http";
 import { setNodeUri } from "./profiles";
 
@@ -24,74 +19,29 @@ const EPOCH = 3_600n;
 
 describe("conversion feed: recipients' conversion reports for the matching daemon (real Hardhat chain)", function () {
   this.timeout(120_000);
+  let fx: CycleNodes;
   let f: SettlementFixture;
-  let store: Store;
   let running: MemberNodes;
   let agreementId: bigint;
   let start: bigint;
-  let clock: bigint;
   let publicClient: PublicClient;
-  let contracts: { AgreementBook: Address; Consortium: Address; Settlement: Address };
+  let contracts: CycleNodes["contracts"];
   const matcherKey = devAccount(1);
 
   before(async () => {
-    f = await loadFixture(deploySettlementFixture);
+    fx = await startCycleNodes({
+      rates: [2n, 2n, 2n],
+      // alice → bob on segments 0 and 1, bob → carol on segment 2, carol → alice on segment 3
+      segments: [0b11n, 0b100n, 0b1000n],
+      epochLength: EPOCH,
+      node: { tokenTtl: TOKEN_TTL },
+    });
+    ({ f, running, agreementId, start, publicClient, contracts } = fx);
     expect(matcherKey.address).to.equal(f.matcher.address);
-    const parties = [f.alice, f.bob, f.carol];
-    // alice → bob on segments 0 and 1, bob → carol on segment 2, carol → alice on segment 3
-    const segments = [0b11n, 0b100n, 0b1000n];
-    ({ agreementId, start } = await createActiveAgreement(
-      f.agreements,
-      parties,
-      parties.map((from, i) => ({
-        from: from.address,
-        to: parties[(i + 1) % 3].address,
-        segments: segments[i],
-        capPerEpoch: 1_000n,
-        rate: 2n,
-      })),
-      { epochLength: EPOCH },
-    ));
-    clock = start + 10n;
-    publicClient = createPublicClient({
-      chain: hardhat,
-      transport: custom(hre.network.provider),
-    }) as PublicClient;
-    contracts = {
-      AgreementBook: (await f.agreements.getAddress()) as Address,
-      Consortium: (await f.consortium.getAddress()) as Address,
-      Settlement: f.settlementAddress as Address,
-    };
-    store = await createStore({ memory: true });
-    const keys = [devAccount(3), devAccount(4), devAccount(5)];
-    running = await startMemberNodes(
-      {
-        chainId: hardhat.id,
-        contracts,
-        publicClient,
-        store,
-        logStream: false,
-        tokenTtl: TOKEN_TTL,
-        peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
-        now: () => clock,
-      },
-      parties.map((party, i) => ({
-        member: party.address as Address,
-        account: keys[i],
-        landingUrl: `https://member-${i}.example/`,
-        walletClient: createWalletClient({
-          account: keys[i],
-          chain: hardhat,
-          transport: custom(hre.network.provider),
-        }),
-      })),
-    );
-    for (const [i, party] of parties.entries()) await setNodeUri(f.consortium, party, running.nodes[i].url);
   });
 
   after(async () => {
-    await running?.close();
-    await store?.close();
+    await fx?.close();
   });
 
   /** `n` visitors on `flow`, of whom the first `converted` convert at the recipient. */
@@ -115,7 +65,7 @@ describe("conversion feed: recipients' conversion reports for the matching daemo
     publicClient,
     chainId: hardhat.id,
     contracts,
-    now: () => clock,
+    now: () => fx.clock,
     // profiles change below: read them fresh
     peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
   });
@@ -132,7 +82,7 @@ describe("conversion feed: recipients' conversion reports for the matching daemo
           domain: { chainId: hardhat.id, consortium: contracts.Consortium },
           method: "GET",
           path,
-          time: clock,
+          time: fx.clock,
         }),
       });
     expect((await fetch(`${bob}${forBob}`)).status).to.equal(401);
@@ -159,8 +109,8 @@ describe("conversion feed: recipients' conversion reports for the matching daemo
     await traffic(1, 6, 3);
     await traffic(2, 5, 0);
     // epoch 0 settles: every referrer closes it
-    clock = start + EPOCH + TOKEN_TTL + 1n;
-    await time.increaseTo(clock);
+    fx.clock = start + EPOCH + TOKEN_TTL + 1n;
+    await time.increaseTo(fx.clock);
     const closed = (await Promise.all(running.nodes.map((n) => n.closeEpochs()))).flat();
     expect(closed.map((o) => o.type)).to.deep.equal(["committed", "committed", "committed"]);
     // epoch 1: more conversions on flow 0, not settled yet
@@ -180,8 +130,8 @@ describe("conversion feed: recipients' conversion reports for the matching daemo
     expect(feed.source({ from: bob, to: alice, segment: 0 })).to.equal(undefined);
 
     // epoch 1 settles: its conversions count from the next refresh on
-    clock = start + 2n * EPOCH + TOKEN_TTL + 1n;
-    await time.increaseTo(clock);
+    fx.clock = start + 2n * EPOCH + TOKEN_TTL + 1n;
+    await time.increaseTo(fx.clock);
     expect((await running.nodes[0].closeEpochs()).map((o) => o.type)).to.deep.equal(["committed"]);
     await feed.refresh();
     expect(feed.source({ from: alice, to: bob, segment: 0 })).to.equal(3.5);

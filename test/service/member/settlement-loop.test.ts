@@ -1,26 +1,16 @@
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import hre from "hardhat";
-import { type Address, createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
-import { hardhat } from "viem/chains";
-import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
-import { createChainPeerDirectory } from "../../../src/member/peer-directory";
+import type { MemberNodes } from "../../../src/member/node";
 import type { SettlementPass } from "../../../src/member/settlement-loop";
-import { createStore, type Store } from "../../../src/store/store";
-import {
-  type Contract,
-  createActiveAgreement,
-  deploySettlementFixture,
-  type SettlementFixture,
-} from "../../contracts/settlement/fixture";
-import { devAccount } from "./chain";
+import type { Contract, SettlementFixture } from "../../contracts/settlement/fixture";
+import { type CycleNodes, startCycleNodes } from "./cycle-nodes";
 import { followLink, postArrival } from "./http";
 import { setNodeUri } from "./profiles";
 
 const TOKEN_TTL = 60n;
 const CLAIM_AFTER = 1_800n;
 const EPOCH = 3_600n;
-const RATES = [7n, 5n, 3n];
+const RATES = [7n, 5n, 3n] as const;
 
 /** Polls `check` until it returns a value (not undefined), or fails after `ms`. */
 async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 30_000) {
@@ -35,55 +25,23 @@ async function until<T>(what: string, check: () => T | undefined | Promise<T | u
 
 describe("member node: the autonomous settlement loop (real Hardhat chain)", function () {
   this.timeout(120_000);
+  let fx: CycleNodes;
   let f: SettlementFixture;
-  let store: Store;
   let running: MemberNodes;
   let agreementId: bigint;
   let start: bigint;
-  let clock: bigint;
   const passes: SettlementPass[][] = [];
   let failNextPass = false;
   let slowPass = false;
   let inPass = false;
 
   before(async () => {
-    f = await loadFixture(deploySettlementFixture);
-    const parties = [f.alice, f.bob, f.carol];
-    ({ agreementId, start } = await createActiveAgreement(
-      f.agreements,
-      parties,
-      parties.map((from, i) => ({
-        from: from.address,
-        to: parties[(i + 1) % 3].address,
-        segments: 1n,
-        capPerEpoch: 1_000n,
-        rate: RATES[i],
-      })),
-      { epochLength: EPOCH },
-    ));
-    clock = start + 10n;
-    const publicClient = createPublicClient({
-      chain: hardhat,
-      transport: custom(hre.network.provider),
-    }) as PublicClient;
-    const contracts = {
-      AgreementBook: (await f.agreements.getAddress()) as Address,
-      Consortium: (await f.consortium.getAddress()) as Address,
-      Settlement: f.settlementAddress as Address,
-    };
-    store = await createStore({ memory: true });
-    const keys = [devAccount(3), devAccount(4), devAccount(5)];
-    running = await startMemberNodes(
-      {
-        chainId: hardhat.id,
-        contracts,
-        publicClient,
-        store,
-        logStream: false,
+    fx = await startCycleNodes({
+      rates: RATES,
+      epochLength: EPOCH,
+      node: {
         tokenTtl: TOKEN_TTL,
         claimAfter: CLAIM_AFTER,
-        peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
-        now: () => clock,
         settleEveryMs: 50,
         beforeSettlePass: async () => {
           if (failNextPass) {
@@ -98,27 +56,15 @@ describe("member node: the autonomous settlement loop (real Hardhat chain)", fun
           passes.push(reports);
         },
       },
-      parties.map((party, i) => ({
-        member: party.address as Address,
-        account: keys[i],
-        landingUrl: `https://member-${i}.example/`,
-        walletClient: createWalletClient({
-          account: keys[i],
-          chain: hardhat,
-          transport: custom(hre.network.provider),
-        }),
-        autoAccept: { minRate: 2n, maxCapPerEpoch: 1_000n, maxPartners: 4, refusedIndustries: [] },
-      })),
-    );
-    // alice and carol publish their node; bob's profile names a port where nothing answers yet
-    await setNodeUri(f.consortium, f.alice, running.nodes[0].url);
-    await setNodeUri(f.consortium, f.bob, "http://127.0.0.1:9");
-    await setNodeUri(f.consortium, f.carol, running.nodes[2].url);
+      tenant: { autoAccept: { minRate: 2n, maxCapPerEpoch: 1_000n, maxPartners: 4, refusedIndustries: [] } },
+      // alice and carol publish their node; bob's profile names a port where nothing answers yet
+      nodeUris: ([alice, , carol]) => [alice, "http://127.0.0.1:9", carol],
+    });
+    ({ f, running, agreementId, start } = fx);
   });
 
   after(async () => {
-    await running?.close();
-    await store?.close();
+    await fx?.close();
   });
 
   const outcomesOf = (member: number, flow: number) =>
@@ -131,8 +77,8 @@ describe("member node: the autonomous settlement loop (real Hardhat chain)", fun
         const { token } = await followLink(running, flow, agreementId, flow);
         expect((await postArrival(running, (flow + 1) % 3, agreementId, flow, token)).status).to.equal(201);
       }
-    clock = start + EPOCH + TOKEN_TTL + 1n;
-    await time.increaseTo(clock);
+    fx.clock = start + EPOCH + TOKEN_TTL + 1n;
+    await time.increaseTo(fx.clock);
     // bob and carol's flows commit; alice cannot reach bob's node (before the claim deadline: refused)
     await until("flows 1 and 2 committed", () =>
       outcomesOf(1, 1).some((o) => o.type === "committed") &&

@@ -1,21 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import hre from "hardhat";
-import { type Address, createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
+import type { Address } from "viem";
 import { hardhat } from "viem/chains";
 import { type ProofRequest, signProofRequest } from "../../../src/audit/proof-request";
-import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
+import type { MemberNodes } from "../../../src/member/node";
 import { signPeerRequest } from "../../../src/member/peer-auth";
-import { createChainPeerDirectory } from "../../../src/member/peer-directory";
 import { verifyReceiptProof } from "../../../src/receipts";
-import { createStore, type Store } from "../../../src/store/store";
-import {
-  createActiveAgreement,
-  deploySettlementFixture,
-  type SettlementFixture,
-} from "../../contracts/settlement/fixture";
+import type { Store } from "../../../src/store/store";
+import type { SettlementFixture } from "../../contracts/settlement/fixture";
 import { devAccount } from "./chain";
+import { type CycleNodes, startCycleNodes } from "./cycle-nodes";
 import { followLink, postArrival } from "./http";
 import { setNodeUri } from "./profiles";
 
@@ -23,76 +18,31 @@ const TOKEN_TTL = 600n;
 const CLAIM_AFTER = 1_800n;
 const EPOCH = 3_600n;
 // alice → bob (rate 7), bob → carol (rate 5), carol → alice (rate 3): a 3-party cycle.
-const RATES = [7n, 5n, 3n];
+const RATES = [7n, 5n, 3n] as const;
 
 describe("member node: epoch close, co-signing, commit, claim and auto-dispute (real Hardhat chain)", function () {
   this.timeout(180_000);
+  let fx: CycleNodes;
   let f: SettlementFixture;
   let store: Store;
   let running: MemberNodes;
   let agreementId: bigint;
   let start: bigint;
-  let clock: bigint;
-  let publicClient: PublicClient;
   const ALICE = 0;
   const BOB = 1;
   const CAROL = 2;
 
   before(async () => {
-    f = await loadFixture(deploySettlementFixture);
-    const parties = [f.alice, f.bob, f.carol];
-    const flows = parties.map((from, i) => ({
-      from: from.address,
-      to: parties[(i + 1) % 3].address,
-      segments: 1n,
-      capPerEpoch: 1_000n,
-      rate: RATES[i],
-    }));
-    ({ agreementId, start } = await createActiveAgreement(f.agreements, parties, flows, {
+    fx = await startCycleNodes({
+      rates: RATES,
       epochLength: EPOCH,
-    }));
-    clock = start + 10n;
-    publicClient = createPublicClient({
-      chain: hardhat,
-      transport: custom(hre.network.provider),
-    }) as PublicClient;
-    const contracts = {
-      AgreementBook: (await f.agreements.getAddress()) as Address,
-      Consortium: (await f.consortium.getAddress()) as Address,
-      Settlement: f.settlementAddress as Address,
-    };
-    store = await createStore({ memory: true });
-    const keys = [devAccount(3), devAccount(4), devAccount(5)];
-    running = await startMemberNodes(
-      {
-        chainId: hardhat.id,
-        contracts,
-        publicClient,
-        store,
-        logStream: false,
-        tokenTtl: TOKEN_TTL,
-        claimAfter: CLAIM_AFTER,
-        // Peers are found through their on-chain profile `uri` (read fresh: profiles change below).
-        peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
-        now: () => clock,
-      },
-      parties.map((party, i) => ({
-        member: party.address as Address,
-        account: keys[i],
-        landingUrl: `https://member-${i}.example/`,
-        walletClient: createWalletClient({
-          account: keys[i],
-          chain: hardhat,
-          transport: custom(hre.network.provider),
-        }),
-      })),
-    );
-    for (const [i, party] of parties.entries()) await setNodeUri(f.consortium, party, running.nodes[i].url);
+      node: { tokenTtl: TOKEN_TTL, claimAfter: CLAIM_AFTER },
+    });
+    ({ f, store, running, agreementId, start } = fx);
   });
 
   after(async () => {
-    await running?.close();
-    await store?.close();
+    await fx?.close();
   });
 
   async function refer(flow: number, count: number) {
@@ -103,8 +53,8 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
   }
 
   async function endEpoch(epoch: bigint, extra: bigint) {
-    clock = start + (epoch + 1n) * EPOCH + extra;
-    if (BigInt(await time.latest()) < clock) await time.increaseTo(clock);
+    fx.clock = start + (epoch + 1n) * EPOCH + extra;
+    if (BigInt(await time.latest()) < fx.clock) await time.increaseTo(fx.clock);
   }
 
   it("closes an epoch of a 3-party cycle: co-signed commits, credits = arrivals × rate on chain", async () => {
@@ -156,12 +106,12 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
         method: "POST",
         path: "/v1/peer/cosign",
         body: overrides.body ?? body,
-        time: overrides.time ?? clock,
+        time: overrides.time ?? fx.clock,
       });
     // carol's key claiming to be alice; carol as herself (not the referrer of flow 0); stale; other body
     expect((await post(await sign(5, f.alice.address))).status).to.equal(401);
     expect((await post(await sign(5, f.carol.address))).status).to.equal(403);
-    expect((await post(await sign(3, f.alice.address, { time: clock - 3_600n }))).status).to.equal(401);
+    expect((await post(await sign(3, f.alice.address, { time: fx.clock - 3_600n }))).status).to.equal(401);
     expect((await post(await sign(3, f.alice.address, { body: "{}" }))).status).to.equal(401);
     // alice, correctly signed, but the batch does not match bob's arrivals: refused with the difference
     const headers = await sign(3, f.alice.address);
@@ -187,7 +137,7 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
       indices: [0, 5, 11, 40],
       auditor: auditor.address,
       nonce: `0x${randomBytes(32).toString("hex")}`,
-      expiresAt: clock + 300n,
+      expiresAt: fx.clock + 300n,
       ...overrides,
     });
     const post = (body: unknown) =>
@@ -220,7 +170,7 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     const elsewhere = { ...domain, settlement: f.alice.address as Address };
     expect((await post(await signProofRequest(auditor, elsewhere, request()))).status).to.equal(401);
     expect(
-      (await post(await signProofRequest(auditor, domain, request({ expiresAt: clock - 1n })))).status,
+      (await post(await signProofRequest(auditor, domain, request({ expiresAt: fx.clock - 1n })))).status,
     ).to.equal(401);
     const malformed = await post({ request: { agreementId: "x" }, signature: "0x" });
     expect(malformed.status).to.equal(400);
@@ -232,7 +182,7 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
   });
 
   it("an under-reporting recipient: refused, claimed after the deadline, disputed automatically, resolved by an auditor", async () => {
-    clock = start + EPOCH + 10n; // epoch 1
+    fx.clock = start + EPOCH + 10n; // epoch 1
     await refer(0, 10);
     // bob under-reports: 4 of its arrival records of epoch 1 vanish
     await store.driver.query(
@@ -267,7 +217,7 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
   });
 
   it("a silent recipient: the referrer claims after the deadline, nobody disputes, the referrer finalises after the window", async () => {
-    clock = start + 2n * EPOCH + 10n; // epoch 2
+    fx.clock = start + 2n * EPOCH + 10n; // epoch 2
     await refer(1, 5); // bob → carol
     // carol's node moves to an address where nothing answers: bob finds it through her profile
     await setNodeUri(f.consortium, f.carol, "http://127.0.0.1:9/");
@@ -282,8 +232,8 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     expect(early.map((o) => o.type)).to.deep.equal(["waiting"]);
     const window: bigint = await f.settlement.challengeWindow();
     const batch = await f.settlement.batchOf(agreementId, 1, 2n);
-    clock = BigInt(batch.challengeEnds) + 1n;
-    await time.increaseTo(clock);
+    fx.clock = BigInt(batch.challengeEnds) + 1n;
+    await time.increaseTo(fx.clock);
     expect(window).to.be.greaterThan(0n);
     const before = await f.ledger.balanceOf(f.bob.address);
     const finalised = await running.nodes[BOB].followClaims();
