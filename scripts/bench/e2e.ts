@@ -3,8 +3,8 @@
  * settled on chain through co-signed batches (scripts/bench/e2e/run.ts says how).
  *
  * Knobs (environment): E2E_REFERRALS (default 1,000,000), E2E_AGREEMENTS (default 10),
- * E2E_EPOCH_SECONDS (default 60), E2E_EPOCHS (at least this many epochs, default 5), E2E_TOKEN_TTL (default 10), E2E_CONCURRENCY (default 256),
- * E2E_CONNECTIONS (per node, default 8), E2E_PIPELINING (default 4).
+ * E2E_EPOCH_SECONDS (default 60), E2E_EPOCHS (at least this many epochs, default 5), E2E_TOKEN_TTL (default 10), E2E_CONCURRENCY (default 1,024: more referrals in flight, larger group commits),
+ * E2E_CONNECTIONS (per node, default 16), E2E_PIPELINING (default 8).
  * Last line: `e2e: acked <n>, settled on chain <n>, lost <n>`; the exit code is 1 when lost ≠ 0.
  */
 
@@ -25,9 +25,9 @@ async function main(): Promise<void> {
   const agreements = env("E2E_AGREEMENTS", 10);
   const epochSeconds = env("E2E_EPOCH_SECONDS", 60);
   const epochs = env("E2E_EPOCHS", 5);
-  const concurrency = env("E2E_CONCURRENCY", 256);
-  const connections = env("E2E_CONNECTIONS", 8);
-  const pipelining = env("E2E_PIPELINING", 4);
+  const concurrency = env("E2E_CONCURRENCY", 1_024);
+  const connections = env("E2E_CONNECTIONS", 16);
+  const pipelining = env("E2E_PIPELINING", 8);
   const result = await runE2eBench({
     referrals,
     agreements,

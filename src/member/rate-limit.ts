@@ -1,9 +1,11 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 /**
  * Anti-fraud rate limit that never keeps a client address: each request's source is reduced to
- * an HMAC under a random salt that lives one window only and is then thrown away with every key
- * derived from it, so no counter can be linked to an address or to the previous window.
+ * a keyed hash (SHA-256 of a random salt, then scope and source) under a salt that lives one window
+ * only and is then thrown away with every key derived from it, so no counter can be linked to an
+ * address or to the previous window. One-shot SHA-256 with the secret prefix (an HMAC costs twice
+ * as much on the hot path; length extension gives nothing here: the key is only compared).
  */
 export interface RateLimiter {
   /** Counts one request from `source` for `scope`; false when the source is over the limit. */
@@ -28,7 +30,7 @@ export function createRateLimiter({
   windowMs = 60_000,
   now = Date.now,
 }: CreateRateLimiterParameters): RateLimiter {
-  let salt = randomBytes(32);
+  let salt = randomBytes(32).toString("base64");
   let windowStart = now();
   let counts = new Map<string, number>();
   return {
@@ -36,16 +38,11 @@ export function createRateLimiter({
       const t = now();
       if (t - windowStart >= windowMs) {
         // New window: new salt, old keys dropped. Nothing of the past window survives.
-        salt = randomBytes(32);
+        salt = randomBytes(32).toString("base64");
         counts = new Map();
         windowStart = t;
       }
-      const key = createHmac("sha256", salt)
-        .update(scope)
-        .update("\0")
-        .update(source)
-        .digest("base64url")
-        .slice(0, 22);
+      const key = hash("sha256", `${salt}\0${scope}\0${source}`, "base64url").slice(0, 22);
       const count = (counts.get(key) ?? 0) + 1;
       counts.set(key, count);
       return count <= max;

@@ -62,13 +62,29 @@ function readUint256(buffer: Buffer, offset: number): bigint {
   );
 }
 
-/** The bytes the session key signs: domain tag ‖ chain id ‖ AgreementBook ‖ token fields. */
-function signedMessage(domain: TrackingDomain, body: Buffer): Buffer {
-  const prefix = Buffer.allocUnsafe(DOMAIN_TAG.length + 8 + 20);
-  DOMAIN_TAG.copy(prefix, 0);
-  prefix.writeBigUInt64BE(BigInt(domain.chainId), DOMAIN_TAG.length);
-  Buffer.from(domain.agreementBook.slice(2), "hex").copy(prefix, DOMAIN_TAG.length + 8);
-  return Buffer.concat([prefix, body]);
+const BODY_BYTES = 32 + 4 + 8 + 32 + 8;
+const PREFIX_BYTES = DOMAIN_TAG.length + 8 + 20;
+
+/**
+ * The bytes the session key signs: domain tag ‖ chain id ‖ AgreementBook ‖ token fields. One
+ * buffer per issuer or verifier, the prefix written once: signing and verifying are synchronous,
+ * so the body is written into it right before each use (no allocation on the hot path).
+ */
+function signedMessageBuffer(domain: TrackingDomain): { message: Buffer; body: Buffer } {
+  const message = Buffer.alloc(PREFIX_BYTES + BODY_BYTES);
+  DOMAIN_TAG.copy(message, 0);
+  message.writeBigUInt64BE(BigInt(domain.chainId), DOMAIN_TAG.length);
+  message.write(domain.agreementBook.slice(2), DOMAIN_TAG.length + 8, 20, "hex");
+  return { message, body: message.subarray(PREFIX_BYTES) };
+}
+
+/** Writes the signed token fields (the token's bytes from SIGNED_OFFSET) at `offset`. */
+function writeBody(buffer: Buffer, fields: TrackingTokenFields, offset: number): void {
+  writeUint256(buffer, fields.agreementId, offset);
+  buffer.writeUInt32BE(fields.flow, offset + 32);
+  buffer.writeBigUInt64BE(fields.epoch, offset + 36);
+  buffer.write(fields.clickId.slice(2), offset + 44, 32, "hex");
+  buffer.writeBigUInt64BE(fields.expiry, offset + 76);
 }
 
 function checkFields(fields: TrackingTokenFields): void {
@@ -123,25 +139,16 @@ export async function createTrackingTokenIssuer({
   let key: SessionKey = await fresh();
   let header = certificateHeader(key);
   let renewing: Promise<void> | undefined;
+  const signed = signedMessageBuffer(domain);
   return {
     member: normalizedMember,
     issue(fields) {
       checkFields(fields);
       const token = Buffer.allocUnsafe(TOKEN_BYTES);
       header.copy(token, 0);
-      let o = SIGNED_OFFSET;
-      writeUint256(token, fields.agreementId, o);
-      o += 32;
-      token.writeUInt32BE(fields.flow, o);
-      o += 4;
-      token.writeBigUInt64BE(fields.epoch, o);
-      o += 8;
-      token.write(fields.clickId.slice(2), o, 32, "hex");
-      o += 32;
-      token.writeBigUInt64BE(fields.expiry, o);
-      o += 8;
-      const signature = sign(null, signedMessage(domain, token.subarray(SIGNED_OFFSET, o)), key.privateKey);
-      signature.copy(token, o);
+      writeBody(signed.body, fields, 0);
+      signed.body.copy(token, SIGNED_OFFSET);
+      sign(null, signed.message, key.privateKey).copy(token, SIGNED_OFFSET + BODY_BYTES);
       return token.toString("base64url");
     },
     renewIfDue() {
@@ -231,6 +238,7 @@ export function createTrackingTokenVerifier({
 }): TrackingTokenVerifier {
   // certificate (member + bytes) → the key that signed it; verifying it once is the slow part.
   const certificates = new Map<string, { signer: Address; publicKey: KeyObject }>();
+  const signed = signedMessageBuffer(domain);
   return {
     async verify(token, referrer) {
       const t = now();
@@ -257,13 +265,8 @@ export function createTrackingTokenVerifier({
       const registered = await members.signerOf(member);
       if (registered !== known.signer)
         throw new TamperedTokenError("the session key is not certified by the referrer's on-chain signer");
-      const body = Buffer.allocUnsafe(32 + 4 + 8 + 32 + 8);
-      writeUint256(body, token.agreementId, 0);
-      body.writeUInt32BE(token.flow, 32);
-      body.writeBigUInt64BE(token.epoch, 36);
-      body.write(token.clickId.slice(2), 44, 32, "hex");
-      body.writeBigUInt64BE(token.expiry, 76);
-      if (!verify(null, signedMessage(domain, body), known.publicKey, token.signature))
+      writeBody(signed.body, token, 0);
+      if (!verify(null, signed.message, known.publicKey, token.signature))
         throw new TamperedTokenError("the token signature does not match its fields");
     },
   };
