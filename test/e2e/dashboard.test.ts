@@ -16,7 +16,8 @@ import { type LocalNode, startHardhatNode } from "../service/helpers/hardhatNode
 import { admitMembers, runLifecycle } from "../service/helpers/scenario";
 
 const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOT = path.join(__dirname, "screenshots", "dashboard.png");
+/** The fixture state (the README shows the live demo's, taken by start.test.ts). */
+const SCREENSHOT = path.join(__dirname, "screenshots", "dashboard-fixture.png");
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
