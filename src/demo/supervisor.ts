@@ -13,7 +13,6 @@ import { type MemberNodes, startMemberNodes } from "../member/node";
 import type { Queryable } from "../store/driver";
 import { createStore, type Store } from "../store/store";
 import { buildDashboard } from "../web/build";
-import { createStoreAutoAcceptor } from "./auto-accept";
 import { bootstrapConsortium } from "./bootstrap";
 import { startChainRecorder } from "./chain-journal";
 import { demoConsortium } from "./consortium";
@@ -21,8 +20,10 @@ import { blockOf, openDemoChain } from "./demo-chain";
 import { DEV_GOVERNOR_KEY, DEV_MATCHER_KEY, demoMemberAccounts } from "./keys";
 import type { LocalChain } from "./local-chain";
 import { type DemoMatcher, startDemoMatcher } from "./matcher";
-import { type DemoState, demoPaths, resetDataDir, writeDemoState } from "./state";
+import { type DemoState, demoPaths, readDemoState, resetDataDir, writeDemoState } from "./state";
+import { createStoresFromTemplate, storeTemplate } from "./store-template";
 import { type SimulatedAgreement, startTrafficSimulator } from "./traffic";
+import { demoWalletClient } from "./wallet";
 
 export interface DemoOptions {
   dataDir: string;
@@ -48,12 +49,13 @@ export interface RunningDemo {
 }
 
 /**
- * Agreements start 40 s after their proposal (the parties accept meanwhile; the daemon sends a
- * tick's proposals one after another, about half a second each) and run 10-second epochs for a
- * day, so a fresh `npm start` settles about a minute after its first proposals and keeps settling.
+ * Agreements start 30 s after their proposal (the parties' nodes accept meanwhile: a tick's 40
+ * proposals take 29 nodes about 15 s on a loaded 2-core machine; one that expires is proposed
+ * again on a later tick) and run 10-second epochs for a day, so a fresh `npm start` settles about
+ * 45 s after its first proposals and keeps settling.
  */
 export const DEMO_SCHEDULE: ProposalSchedule = {
-  proposalTtlSeconds: 40,
+  proposalTtlSeconds: 30,
   epochLengthSeconds: 10,
   epochs: 8_640,
   noticeEpochs: 1,
@@ -61,10 +63,11 @@ export const DEMO_SCHEDULE: ProposalSchedule = {
 
 /**
  * The engine's defaults (so the members' auto-accept policies, which use its partner limit,
- * agree with it), solved to a 1 % gap within 5 s: the daemon re-solves every tick on a machine
- * that also runs the chain and 30 member nodes.
+ * agree with it), solved to a 1 % gap within 3 s: the first solve is what a fresh demo waits
+ * for, on a machine that also runs the chain and 30 member nodes (later ticks solve in
+ * milliseconds, most of the consortium being matched already).
  */
-export const DEMO_MATCHING: Partial<MatchingConfig> = { timeLimitSeconds: 5, mipRelativeGap: 0.01 };
+export const DEMO_MATCHING: Partial<MatchingConfig> = { timeLimitSeconds: 3, mipRelativeGap: 0.01 };
 
 /**
  * Runs the whole demo consortium in this process and one child (the Hardhat node): a fresh
@@ -79,7 +82,9 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const schedule = { ...DEMO_SCHEDULE, ...options.schedule };
   const paths = demoPaths(options.dataDir);
   const stops: Array<() => Promise<void>> = [];
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     for (const s of stops.reverse()) await s().catch((e: Error) => log(`stopping: ${e.message}`));
     stops.length = 0;
   };
@@ -88,11 +93,21 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const governorKey = privateKeyToAccount(DEV_GOVERNOR_KEY);
     const matcherKey = privateKeyToAccount(DEV_MATCHER_KEY);
 
+    // A fresh demo's stores are copies of one template store: its initdb (once per checkout)
+    // overlaps the chain's start.
+    if (!readDemoState(options.dataDir)) storeTemplate().catch(() => {});
     const opened = await openDemoChain({ port: options.rpcPort, dataDir: options.dataDir, log });
     const { chain } = opened;
     stops.push(() => chain.stop());
     const resumed = opened.saved !== undefined;
     if (!opened.saved) resetDataDir(options.dataDir);
+    // Vite builds the dashboard (on a fresh checkout) while the chain is bootstrapped.
+    const dashboardBuilt = buildDashboard();
+    dashboardBuilt.catch(() => {});
+    const storesReady = opened.saved
+      ? Promise.resolve()
+      : createStoresFromTemplate([paths.store, paths.daemonStore]);
+    storesReady.catch(() => {});
     // Every block from here on goes to the journal; it stops after everything that writes to
     // the chain has stopped, and before the node does.
     const recorder = startChainRecorder({
@@ -105,6 +120,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
 
     let matcher: DemoMatcher | undefined;
     const startMatcher = (deployment: Deployment) => {
+      if (stopping) return;
       matcher = startDemoMatcher({
         rpcUrl: chain.rpcUrl,
         deployment,
@@ -114,13 +130,16 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         logFile: paths.daemonLog,
         schedule,
         matching: DEMO_MATCHING,
-        intervalMs: options.daemonIntervalMs ?? 5_000,
+        // Ticks are cheap once the consortium is matched; a short interval proposes soon after
+        // the offers are indexed.
+        intervalMs: options.daemonIntervalMs ?? 2_000,
         log,
       });
       const running = matcher;
       stops.push(() => running.stop());
     };
     let state: DemoState;
+    let matcherStarted: Promise<void> = Promise.resolve();
     if (opened.saved) {
       state = opened.saved;
       log(`resuming the demo bootstrapped at ${state.bootstrappedAt}`);
@@ -136,9 +155,13 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         submissionWindow: 600n,
         offerExpiry: BigInt(genesis.timestamp) + 30n * 86_400n,
         log,
-        // The daemon starts (a process of its own) while the institutions join and publish offers.
-        onDeployed: startMatcher,
+        // The daemon starts (a process of its own, once its store is there) while the
+        // institutions join and publish offers.
+        onDeployed: (deployment) => {
+          matcherStarted = storesReady.then(() => startMatcher(deployment));
+        },
       });
+      await matcherStarted;
       state = {
         version: 2,
         chainId: result.deployment.chainId,
@@ -153,6 +176,10 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     }
     const { deployment } = state;
     const clock = await alignChainClock(chain);
+    // The daemon reads the time from the latest block (a proposal expires TTL seconds after it):
+    // a block every 2 s keeps that time current when nothing else is sent.
+    const ticker = setInterval(() => chain.rpc("evm_mine").catch(() => {}), 2_000);
+    stops.push(async () => clearInterval(ticker));
     log(
       `chain clock: ${Math.abs(clock.offset)} s ${clock.offset >= 0 ? "ahead of" : "behind"} this machine's clock${resumed ? " (it stood still while the demo was stopped)" : ""}`,
     );
@@ -164,16 +191,14 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const clientOf = new Map<string, FlowPactClient>();
     const keyOf = new Map<string, PrivateKeyAccount>();
     for (const account of accounts) {
-      const c = await createFlowPactClients(
-        { rpcUrl: chain.rpcUrl, chainId: state.chainId },
-        { account, pollingInterval: 100 },
-      );
-      clientOf.set(account.address.toLowerCase(), { ...c, deployment });
+      const walletClient = demoWalletClient({ chain: base.chain, rpcUrl: chain.rpcUrl, account });
+      clientOf.set(account.address.toLowerCase(), { ...base, walletClient, deployment });
       keyOf.set(account.address.toLowerCase(), account);
     }
     const { institutions } = demoConsortium(accounts, { offerExpiry: 0n });
     const policyOf = new Map(institutions.map((i) => [i.address, i.policy]));
 
+    await storesReady;
     const store: Store = await createStore({ dataDir: paths.store });
     stops.push(() => store.close());
     const indexing = new AbortController();
@@ -191,60 +216,6 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     stops.push(async () => {
       indexing.abort();
       await indexerDone;
-    });
-
-    // Auto-accept (before the member nodes' HTTP servers, which take a while to start): every
-    // member's node but one accepts what its policy allows; the one left accepts by hand, from
-    // the dashboard's member view.
-    let accepting = true;
-    const acceptor = createStoreAutoAcceptor({
-      db: store.driver,
-      policyOf: (member) => (member === state.roles?.manual ? undefined : policyOf.get(member)),
-      clientOf: (member) => clientOf.get(member),
-      now: clock.now,
-      stopping: () => !accepting,
-    });
-    const reasons = new Set<string>();
-    const accepted = { accepted: 0, left: 0, failed: 0 };
-    const acceptance = (async () => {
-      while (accepting) {
-        try {
-          if (!state.roles) {
-            // Picked from the daemon's first proposals, before anyone accepts.
-            const roles = await pickRoles(store.driver);
-            if (roles) {
-              state = { ...state, roles };
-              writeDemoState(options.dataDir, state);
-              log(
-                `${roles.manual} accepts by hand (dashboard member view); ${roles.dishonest} under-reports arrivals`,
-              );
-            }
-          }
-          if (state.roles)
-            for (const o of await acceptor.once()) {
-              if (o.type === "accepted") accepted.accepted++;
-              else if (o.type === "failed") {
-                accepted.failed++;
-                // One line per kind of failure, not per agreement.
-                const kind = `accept:${kindOf(o.reason)}`;
-                if (!reasons.has(kind)) {
-                  reasons.add(kind);
-                  log(`auto-accept of #${o.agreementId} by ${o.member} failed: ${o.reason}`);
-                }
-              } else {
-                accepted.left++;
-                log(`proposal #${o.agreementId} left for ${o.member} to decide: ${o.reasons.join("; ")}`);
-              }
-            }
-        } catch (error) {
-          log(`auto-accept: ${(error as Error).message}`);
-        }
-        await new Promise((r) => setTimeout(r, 1_000));
-      }
-    })();
-    stops.push(async () => {
-      accepting = false;
-      await acceptance;
     });
 
     let nodes: MemberNodes | undefined;
@@ -266,11 +237,72 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         account: keyOf.get(member.toLowerCase()) as PrivateKeyAccount,
         landingUrl: (to: Address) => `https://${to.toLowerCase().slice(2, 10)}.example/welcome`,
         walletClient: clientOf.get(member.toLowerCase())?.walletClient as never,
+        // Every node has its member's policy; the manual member's node is never asked to use it.
+        autoAccept: policyOf.get(member.toLowerCase() as Address),
       })),
     );
     const running = nodes;
     stops.push(() => running.close());
     log(`member nodes: ${running.nodes.length} institutions, one HTTP server each`);
+
+    // Auto-accept: every member's node but one runs its own auto-accept pass (`acceptProposals`,
+    // the node's policy) each second, all in parallel (one key each); the member left out accepts
+    // by hand, from the dashboard's member view.
+    let accepting = true;
+    const reasons = new Set<string>();
+    const accepted = { accepted: 0, left: 0, failed: 0 };
+    const acceptance = (async () => {
+      while (accepting) {
+        try {
+          if (!state.roles) {
+            // Picked from the daemon's first proposals, before anyone accepts.
+            const roles = await pickRoles(store.driver);
+            if (roles) {
+              state = { ...state, roles };
+              writeDemoState(options.dataDir, state);
+              log(
+                `${roles.manual} accepts by hand (dashboard member view); ${roles.dishonest} under-reports arrivals`,
+              );
+            }
+          }
+          const manual = state.roles?.manual;
+          const deciding = manual ? running.nodes.filter((n) => n.member.toLowerCase() !== manual) : [];
+          await Promise.all(
+            deciding.map(async (node) => {
+              const outcomes = await node
+                .acceptProposals()
+                .catch((e: Error) => [
+                  { type: "failed" as const, agreementId: 0n, reason: e.message.split("\n")[0] },
+                ]);
+              for (const o of outcomes) {
+                if (o.type === "accepted") accepted.accepted++;
+                else if (o.type === "left-for-cli") {
+                  accepted.left++;
+                  log(
+                    `proposal #${o.agreementId} left for ${node.member} to decide: ${o.reasons.join("; ")}`,
+                  );
+                } else {
+                  accepted.failed++;
+                  // One line per kind of failure, not per agreement.
+                  const kind = `accept:${kindOf(o.reason)}`;
+                  if (!reasons.has(kind)) {
+                    reasons.add(kind);
+                    log(`auto-accept of #${o.agreementId} by ${node.member} failed: ${o.reason}`);
+                  }
+                }
+              }
+            }),
+          );
+        } catch (error) {
+          log(`auto-accept: ${(error as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    })();
+    stops.push(async () => {
+      accepting = false;
+      await acceptance;
+    });
 
     // Settlement loop: every member closes its finished epochs (co-sign, commit or claim) and
     // disputes claims above its own arrivals.
@@ -278,9 +310,6 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const outcomes = new Map<string, number>();
     const settle = (async () => {
       while (settling) {
-        // Calls are simulated on the latest block: mine one so its timestamp is the chain's now
-        // (the traffic itself sends no transactions, so blocks would otherwise lag behind).
-        await chain.rpc("evm_mine").catch(() => {});
         for (const node of running.nodes) {
           if (!settling) break;
           const closed = await node.closeEpochs().catch((e: Error) => {
@@ -352,7 +381,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       if (!client) throw new Error(`the demo holds no key for ${address}`);
       return client;
     };
-    const dashboardDir = await buildDashboard();
+    const dashboardDir = await dashboardBuilt;
     const app: FastifyInstance = await createApiServer({
       store,
       dashboardDir,
