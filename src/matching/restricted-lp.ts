@@ -27,6 +27,8 @@ export class RestrictedLp {
   private readonly xCol: number[] = [];
   private readonly yCol: number[] = [];
   private readonly scanner: OfferEdgeScanner;
+  /** Seconds spent in `run` so far (HiGHS measures its time limit over all runs of a model). */
+  private runSeconds = 0;
 
   constructor(
     private readonly highs: Highs,
@@ -139,8 +141,11 @@ export class RestrictedLp {
     x: Float64Array;
     multipliers: Multipliers;
   } {
-    this.model.options.set({ time_limit: Math.max(0.5, timeLimitSeconds) });
+    // HiGHS' time limit counts every run of the model so far, not just this one.
+    this.model.options.set({ time_limit: this.runSeconds + Math.max(0.5, timeLimitSeconds) });
+    const started = performance.now();
     this.model.run();
+    this.runSeconds += (performance.now() - started) / 1000;
     // Later rounds only add columns: keep the basis and skip presolve, which would discard it.
     this.model.options.set({ presolve: "off" });
     const status = this.model.getModelStatus();

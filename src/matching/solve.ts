@@ -24,8 +24,15 @@ const MAX_PRICING_ROUNDS = 12;
 const SHORTLIST_FACTOR = 2;
 /** Rounds of the pair search (each: b-matching, flow LP, rounding, pricing). */
 const PAIR_SEARCH_ROUNDS = 3;
-/** Share of the time limit the pair search may use before column generation (large instances). */
-const PAIR_SEARCH_SHARE = 0.35;
+/** Rounds of the pair search that seeds column generation (one b-matching, flow LP, rounding). */
+const SEED_SEARCH_ROUNDS = 1;
+/**
+ * Column generation stops adding pairs once the restricted LP would hold more than this many
+ * (the LP with pair variables grows slow beyond it: about 12 s for 22,000 pairs at 5,000
+ * members, 20 s for 12,000 pairs at 1,000). A size rule, not the clock, so that the same input
+ * gives the same output (the time limit is only a safety net).
+ */
+const MAX_RESTRICTED_PAIRS = 12_000;
 /** Pairs added per member and round, and kept per member in the first restricted model. */
 const PAIRS_ADDED_PER_MEMBER = 3;
 
@@ -132,18 +139,17 @@ export function solveMatching(
     lpBound = lp.objective;
     relaxed = lp.colValue;
   } else {
-    // A quick incumbent first (pairs by b-matching, flows by LP, no pair variables): the LP with
-    // pair variables below is far better when it solves in time, but at thousands of members its
-    // first round alone can take most of the budget on a loaded machine.
+    // A quick incumbent first (pairs by b-matching, flows by LP, no pair variables): its pairs
+    // seed the restricted LP, so that the LP's first round already holds a good solution.
     const search = searchPairs(
       highs,
       p,
       scanner,
       initial,
       greedy,
-      PAIR_SEARCH_ROUNDS,
+      SEED_SEARCH_ROUNDS,
       SHORTLIST_FACTOR * Math.max(1, config.maxPartners),
-      () => config.timeLimitSeconds * PAIR_SEARCH_SHARE - elapsed(),
+      () => config.timeLimitSeconds - elapsed(),
       notes,
     );
     if (assignmentObjective(search.best) > assignmentObjective(start)) start = search.best;
@@ -154,7 +160,7 @@ export function solveMatching(
       scanner,
       initial,
       start,
-      config.timeLimitSeconds * 0.7,
+      config.timeLimitSeconds,
       elapsed,
       notes,
     );
@@ -164,14 +170,10 @@ export function solveMatching(
   }
 
   // Primal heuristic: open the pairs the LP likes best, re-solve the flows, round, fill greedily.
-  const left = config.timeLimitSeconds - elapsed();
-  const rounded = roundedSolution(
-    highs,
-    p,
-    edges,
-    relaxed,
-    exact || left > config.timeLimitSeconds * 0.3 ? left : undefined,
-  );
+  // Nothing to round when the restricted LP stopped before its first solution (time limit).
+  const rounded = relaxed.some((v) => v > 1e-9)
+    ? roundedSolution(highs, p, edges, relaxed, Math.max(1, config.timeLimitSeconds - elapsed()))
+    : [];
   const roundedObjective = assignmentObjective(rounded);
   let incumbent = roundedObjective > assignmentObjective(start) ? rounded : start;
   notes.push(
@@ -180,7 +182,8 @@ export function solveMatching(
 
   let mipStatus: number = highs.constants.modelStatus.notSet;
   let mipDualBound = Number.POSITIVE_INFINITY;
-  if (exact || elapsed() < config.timeLimitSeconds * 0.5) {
+  // The restricted MIP only when its model is as small as an exact one (a size rule, not the clock).
+  if (exact || edges.pairCount <= config.exactMaxPairs) {
     const model = buildMatchingModel(highs, p, edges, { integer: true });
     const mip = runHighs(highs, model.data, {
       timeLimitSeconds: config.timeLimitSeconds - elapsed(),
@@ -193,7 +196,7 @@ export function solveMatching(
       incumbent = assignmentsFromColumns(edges, mip.colValue);
     }
     if (mip.status !== highs.constants.modelStatus.optimal) notes.push("MIP stopped at its time limit");
-  } else notes.push("no time left for the restricted MIP");
+  } else notes.push(`restricted model too large for the MIP (${edges.pairCount} pairs)`);
   const assignments = incumbent;
   const objective = assignmentObjective(assignments);
   const optimal = exact && mipStatus === highs.constants.modelStatus.optimal;
@@ -293,12 +296,14 @@ function generatePairs(
   notes: string[],
 ): { edges: EdgeSet; bound: number; relaxed: Float64Array } {
   const adjacency: Set<number>[] = Array.from({ length: p.n }, () => new Set());
+  let modelPairs = 0;
   let fresh: number[][] = Array.from({ length: p.n }, () => []);
   const addPair = (key: number) => {
     const i = Math.floor(key / p.n);
     const j = key % p.n;
     if (adjacency[i].has(j)) return false;
     adjacency[i].add(j);
+    modelPairs++;
     fresh[i].push(j);
     return true;
   };
@@ -344,6 +349,10 @@ function generatePairs(
         `round ${round} (${elapsed().toFixed(1)} s): LP ${solution.objective.toFixed(2)}, bound ${pricing.bound.toFixed(2)} (lagrangian ${pricing.lagrangianBound.toFixed(0)}, partner ${pricing.partnerBound.toFixed(0)}, partner κ=0 ${pricing.partnerBoundWithoutKappa.toFixed(0)}), +${added} pairs`,
       );
       if (added === 0 || bound - solution.objective <= 1e-7 * Math.abs(bound)) break;
+      if (modelPairs > MAX_RESTRICTED_PAIRS) {
+        notes.push(`column generation stopped: the restricted LP would exceed ${MAX_RESTRICTED_PAIRS} pairs`);
+        break;
+      }
       if (elapsed() > budgetSeconds) {
         notes.push("column generation stopped at its time budget");
         break;
