@@ -175,7 +175,7 @@ describe("npm start: the whole demo consortium", function () {
       expect(drawn).to.have.members(demo.members);
       await page.waitForFunction(
         () =>
-          [...document.querySelectorAll("#graph path.edge")].some(
+          Array.from(document.querySelectorAll("#graph path.edge")).some(
             (e) => Number(e.getAttribute("data-settled")) > 0,
           ),
         undefined,
