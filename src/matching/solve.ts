@@ -40,11 +40,16 @@ const PAIRS_ADDED_PER_MEMBER = 3;
  * Solves one matching instance and returns proposals plus a report.
  *
  * Small instances (≤ `exactMaxPairs` candidate pairs) are one exact MIP over every candidate
- * edge. Larger ones use column generation: a restricted LP over promising pairs, priced against
- * the full candidate set after every round to add the pairs with positive Lagrangian profit; each
- * pricing also yields a proven upper bound on the full LP (see `pricing.ts`). The final MIP runs
- * on the generated pairs, warm-started with the greedy solution, so the engine never returns less
- * than the greedy baseline. The solve time is the only clock the engine reads.
+ * edge. Larger ones first run one pair-search round (pairs by b-matching, flows by LP, see
+ * `pair-search.ts`), whose pairs seed column generation: a restricted LP with pair variables over
+ * promising pairs, priced against the full candidate set after every round to add the pairs with
+ * positive Lagrangian profit, until the restricted LP would exceed `MAX_RESTRICTED_PAIRS`; each
+ * pricing also yields a proven upper bound on the whole instance (see `pricing.ts`). The LP is
+ * rounded (pairs by LP surplus within the partner limits, flows re-solved, repaired, filled
+ * greedily); a restricted MIP follows only when the restricted model is as small as an exact one.
+ * The best of greedy, pair search, rounding and MIP is returned, so the engine never returns less
+ * than the greedy baseline. Every step is chosen by size rules; the time limit is only a safety
+ * net (and bounds the exact MIP), and the solve time is the only clock the engine reads.
  */
 export function solveMatching(
   highs: Highs,
