@@ -5,6 +5,7 @@ import type { MemberRegistry } from "./members";
 import {
   createSessionKey,
   recoverSessionKeySigner,
+  SESSION_SIGNATURE,
   type SessionKey,
   type SessionKeyCertificate,
   sessionPublicKey,
@@ -15,10 +16,10 @@ import {
  * A tracking token: what the referrer's node hands the browser with the redirect, and what the
  * recipient's node checks before it records an arrival. Single-use by click id.
  *
- * Binary layout (version 1), then base64url:
+ * Binary layout (version 2), then base64url:
  *   version u8 | cert.notAfter u64 | cert.sessionKey 32 | cert.signature 65 |
- *   agreementId u256 | flow u32 | epoch u64 | clickId 32 | expiry u64 | ed25519 signature 64
- * The Ed25519 signature covers a domain tag, chain id, AgreementBook address and every field, so
+ *   agreementId u256 | flow u32 | epoch u64 | clickId 32 | expiry u64 | P-256 signature r ‖ s 64
+ * The session key's ECDSA signature (SHA-256) covers a domain tag, chain id, AgreementBook address and every field, so
  * a token never verifies for another chain, deployment, agreement, flow, epoch or click.
  */
 export interface TrackingTokenFields {
@@ -36,13 +37,14 @@ export interface DecodedTrackingToken extends TrackingTokenFields {
   signature: Buffer;
 }
 
-const VERSION = 1;
+/** Version 2: P-256 session keys (version 1 had Ed25519 ones). */
+const VERSION = 2;
 const TOKEN_BYTES = 1 + 8 + 32 + 65 + 32 + 4 + 8 + 32 + 8 + 64;
 /** Length of the base64url text of a token (no padding). */
 export const TRACKING_TOKEN_LENGTH = Math.ceil((TOKEN_BYTES * 4) / 3);
 const TOKEN_ALPHABET = /^[A-Za-z0-9_-]+$/;
 const SIGNED_OFFSET = 1 + 8 + 32 + 65;
-const DOMAIN_TAG = Buffer.from("FlowPact tracking token v1\0");
+const DOMAIN_TAG = Buffer.from("FlowPact tracking token v2\0");
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -148,7 +150,10 @@ export async function createTrackingTokenIssuer({
       header.copy(token, 0);
       writeBody(signed.body, fields, 0);
       signed.body.copy(token, SIGNED_OFFSET);
-      sign(null, signed.message, key.privateKey).copy(token, SIGNED_OFFSET + BODY_BYTES);
+      sign(SESSION_SIGNATURE.algorithm, signed.message, {
+        key: key.privateKey,
+        dsaEncoding: SESSION_SIGNATURE.dsaEncoding,
+      }).copy(token, SIGNED_OFFSET + BODY_BYTES);
       return token.toString("base64url");
     },
     renewIfDue() {
@@ -177,7 +182,7 @@ function certificateHeader({ certificate }: SessionKey): Buffer {
 
 /**
  * Parses a token without checking any signature. Throws MalformedTokenError for anything that is
- * not a version-1 token.
+ * not a version-2 token.
  */
 export function decodeTrackingToken(token: unknown): DecodedTrackingToken {
   if (typeof token !== "string") throw new MalformedTokenError("not a string");
@@ -266,7 +271,14 @@ export function createTrackingTokenVerifier({
       if (registered !== known.signer)
         throw new TamperedTokenError("the session key is not certified by the referrer's on-chain signer");
       writeBody(signed.body, token, 0);
-      if (!verify(null, signed.message, known.publicKey, token.signature))
+      if (
+        !verify(
+          SESSION_SIGNATURE.algorithm,
+          signed.message,
+          { key: known.publicKey, dsaEncoding: SESSION_SIGNATURE.dsaEncoding },
+          token.signature,
+        )
+      )
         throw new TamperedTokenError("the token signature does not match its fields");
     },
   };
