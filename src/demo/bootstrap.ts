@@ -1,13 +1,20 @@
-import { type Address, parseEther } from "viem";
-import type { PrivateKeyAccount } from "viem/accounts";
 import {
-  admitMember,
+  type Address,
+  createWalletClient,
+  encodeFunctionData,
+  type Hash,
+  type Hex,
+  http,
+  parseEther,
+} from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { consortiumAbi, creditLedgerAbi } from "../abi/contracts";
+import {
   applyForMembership,
   createFlowPactClients,
   deployFlowPact,
   type FlowPactClient,
   postOffer,
-  setCreditLimit,
 } from "../chain";
 import type { Deployment } from "../chain/deployments";
 import { type DemoConsortium, demoConsortium } from "./consortium";
@@ -48,23 +55,56 @@ export async function bootstrapConsortium(options: {
     submissionWindow: options.submissionWindow,
     disputeBond: parseEther("0.01"),
   });
-  const governor: FlowPactClient = { ...clients, deployment };
   log(`deployed FlowPact (Consortium ${deployment.contracts.Consortium}); matcher ${options.matcher}`);
   options.onDeployed?.(deployment);
 
   const consortium = demoConsortium(accounts, { offerExpiry: options.offerExpiry });
-  const members: FlowPactClient[] = [];
   const wallet = clients.walletClient;
   if (!wallet) throw new Error("the governor's wallet client is missing");
-  for (const account of accounts) {
-    const hash = await wallet.sendTransaction({ to: account.address, value: parseEther("100") });
-    await clients.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-    const c = await createFlowPactClients(
-      { rpcUrl, chainId: clients.chain.id },
-      { account, pollingInterval: 50 },
+  // The governor's own transactions (gas money, admissions, credit limits) go out back to back
+  // with its nonces counted here and fixed gas and fees: one RPC each instead of a simulation, an
+  // estimate, a nonce read and a receipt wait. The node mines each as it arrives; every receipt
+  // is checked at the end of its phase.
+  let nonce = await clients.publicClient.getTransactionCount({
+    address: wallet.account.address,
+    blockTag: "pending",
+  });
+  const { baseFeePerGas } = await clients.publicClient.getBlock();
+  const maxPriorityFeePerGas = 1_000_000_000n;
+  const maxFeePerGas = (baseFeePerGas ?? 1_000_000_000n) * 4n + maxPriorityFeePerGas;
+  const sent: Hash[] = [];
+  const send = async (to: Address, gas: bigint, call: { data?: Hex; value?: bigint }) => {
+    sent.push(
+      await wallet.sendTransaction({
+        to,
+        gas,
+        nonce: nonce++,
+        maxFeePerGas,
+        maxPriorityFeePerGas,
+        ...call,
+      } as never),
     );
-    members.push({ ...c, deployment });
-  }
+  };
+  const confirm = async (phase: string) => {
+    const receipts = await Promise.all(
+      sent
+        .splice(0)
+        .map((hash) => clients.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 })),
+    );
+    const failed = receipts.filter((r) => r.status !== "success");
+    if (failed.length > 0)
+      throw new Error(
+        `${phase}: ${failed.length} transactions reverted (first: ${failed[0].transactionHash})`,
+      );
+  };
+  for (const account of accounts) await send(account.address, 21_000n, { value: parseEther("100") });
+  await confirm("funding the members");
+  const members: FlowPactClient[] = accounts.map((account) => ({
+    chain: clients.chain,
+    publicClient: clients.publicClient,
+    walletClient: createWalletClient({ chain: clients.chain, transport: http(rpcUrl), account }),
+    deployment,
+  }));
   // Each member's own transactions run in parallel (separate accounts, separate nonces).
   await Promise.all(
     consortium.institutions.map((institution, i) =>
@@ -72,9 +112,18 @@ export async function bootstrapConsortium(options: {
     ),
   );
   for (const institution of consortium.institutions) {
-    await admitMember(governor, { member: institution.address });
-    await setCreditLimit(governor, { member: institution.address, limit: institution.creditLimit });
+    await send(deployment.contracts.Consortium, 200_000n, {
+      data: encodeFunctionData({ abi: consortiumAbi, functionName: "admit", args: [institution.address] }),
+    });
+    await send(deployment.contracts.CreditLedger, 200_000n, {
+      data: encodeFunctionData({
+        abi: creditLedgerAbi,
+        functionName: "setCreditLimit",
+        args: [institution.address, institution.creditLimit],
+      }),
+    });
   }
+  await confirm("admitting the members");
   log(`admitted ${accounts.length} institutions and set their credit limits`);
   await Promise.all(
     consortium.institutions.map(async (institution, i) => {
