@@ -2,8 +2,10 @@ import type { FlowAssignment } from "./assignment";
 import { type LiveState, scanPairsOf } from "./candidates";
 import type { PreparedInstance } from "./prepare";
 
-/** Edges sorted at once (< 2^22, see `collectBand`); larger sets are processed in value bands. */
+/** Edges sorted at once (< 2^22, see `valueOrder`); larger sets are processed in value bands. */
 const BAND_EDGES = 4_000_000;
+/** Bands collected per scan of the candidate edges (memory: about 36 bytes per band edge). */
+const BANDS_PER_SCAN = 4;
 const BINS_PER_OCTAVE = 64;
 const MIN_LOG2 = -40;
 const BIN_COUNT = 80 * BINS_PER_OCTAVE;
@@ -65,13 +67,18 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
       live,
     );
   }
-  let hi = BIN_COUNT - 1;
-  while (hi >= 0 && total > 0) {
+  // Value bands, highest first; up to BANDS_PER_SCAN of them are collected by one scan (a scan
+  // of every candidate edge is the cost that grows with n², the sort and the pass are cheap).
+  const bands: Band[] = [];
+  for (let hi = BIN_COUNT - 1; hi >= 0 && total > 0; ) {
     let lo = hi;
     let count = histogram[lo];
     while (lo > 0 && count + histogram[lo - 1] <= BAND_EDGES) count += histogram[--lo];
-    if (count > 0) {
-      const band = collectBand(p, lo, hi, count, live, partnersOf);
+    if (count > 0) bands.push({ lo, hi, count });
+    hi = lo - 1;
+  }
+  for (let g = 0; g < bands.length; g += BANDS_PER_SCAN) {
+    for (const band of collectBands(p, bands.slice(g, g + BANDS_PER_SCAN), live, partnersOf)) {
       for (const k of band.order) {
         const a = band.supply[k];
         const b = band.demand[k];
@@ -107,28 +114,40 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
         });
       }
     }
-    hi = lo - 1;
   }
   return out;
 }
 
-/** Collects the band's edges, skipping those the pass can no longer take (see `LiveState`). */
-function collectBand(
+interface Band {
+  readonly lo: number;
+  readonly hi: number;
+  /** Edges in the band's bins at the start of the pass (an upper bound on what is collected). */
+  readonly count: number;
+}
+
+/**
+ * Collects the edges of consecutive bands in one scan, skipping those the pass can no longer
+ * take (see `LiveState`). Collecting a band before the bands above it are processed skips fewer
+ * edges, never different ones in order, so the pass takes exactly the same edges.
+ */
+function collectBands(
   p: PreparedInstance,
-  lo: number,
-  hi: number,
-  count: number,
+  bands: readonly Band[],
   live: LiveState,
   partnersOf: readonly number[][],
 ) {
-  const from = new Int32Array(count);
-  const to = new Int32Array(count);
-  const supply = new Int32Array(count);
-  const demand = new Int32Array(count);
-  const segment = new Int32Array(count);
-  const value = new Float64Array(count);
-  const rate = new Float64Array(count);
-  let k = 0;
+  const bandOfBin = new Int16Array(BIN_COUNT).fill(-1);
+  bands.forEach((band, x) => bandOfBin.fill(x, band.lo, band.hi + 1));
+  const store = bands.map((band) => ({
+    from: new Int32Array(band.count),
+    to: new Int32Array(band.count),
+    supply: new Int32Array(band.count),
+    demand: new Int32Array(band.count),
+    segment: new Int32Array(band.count),
+    value: new Float64Array(band.count),
+    rate: new Float64Array(band.count),
+    k: 0,
+  }));
   for (let i = 0; i < p.n; i++) {
     markOpenPairs(live.activeMark, partnersOf, i);
     scanPairsOf(
@@ -136,20 +155,26 @@ function collectBand(
       i,
       (f, t, a, b, s, v, u, r) => {
         if (v <= 0 || u < 1) return;
-        const bin = binOf(v);
-        if (bin < lo || bin > hi) return;
-        from[k] = f;
-        to[k] = t;
-        supply[k] = a;
-        demand[k] = b;
-        segment[k] = s;
-        value[k] = v;
-        rate[k] = r;
-        k++;
+        const x = bandOfBin[binOf(v)];
+        if (x < 0) return;
+        const into = store[x];
+        const k = into.k++;
+        into.from[k] = f;
+        into.to[k] = t;
+        into.supply[k] = a;
+        into.demand[k] = b;
+        into.segment[k] = s;
+        into.value[k] = v;
+        into.rate[k] = r;
       },
       live,
     );
   }
+  return store.map((band) => ({ ...band, order: valueOrder(band.value, band.k) }));
+}
+
+/** Indices of the first k edges by value, highest first, ties in scan order. */
+function valueOrder(value: Float64Array, k: number): Uint32Array {
   // One native numeric sort instead of a comparator over millions of edges: the key packs the
   // value's log2 on a 2^-24 grid (relative resolution 4e-8) above the scan index (< 2^22), so
   // edges are taken by value, highest first, and ties (within 4e-8) in scan order.
@@ -167,7 +192,7 @@ function collectBand(
     for (let x = 0; x < k; x++) order[x] = x;
     order.sort((x, y) => value[y] - value[x] || x - y);
   }
-  return { from, to, supply, demand, segment, value, rate, order };
+  return order;
 }
 
 /** Sets up `LiveState.activeMark` for scanning member i. */
