@@ -63,6 +63,9 @@ export function createChainMemberRegistry({
   now = Date.now,
 }: ChainMemberRegistryOptions): MemberRegistry {
   const cache = new Map<string, { value: unknown; at: number }>();
+  // Reads in flight by key: when an answer expires under load, the arrivals that ask for it in
+  // the meantime share one RPC read instead of each sending its own.
+  const inflight = new Map<string, Promise<unknown>>();
   const roles = new Map<string, Promise<`0x${string}`>>();
   const hasRole = (role: "AUDITOR_ROLE" | "MATCHER_ROLE", account: Address) =>
     cached(`${role}:${account.toLowerCase()}`, async () => {
@@ -76,10 +79,18 @@ export function createChainMemberRegistry({
   async function cached<T>(key: string, read: () => Promise<T>): Promise<T> {
     const hit = cache.get(key);
     if (hit && now() - hit.at <= ttlMs) return hit.value as T;
-    const value = await read();
-    if (cache.size > 50_000) cache.clear();
-    cache.set(key, { value, at: now() });
-    return value;
+    let pending = inflight.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read()
+        .then((value) => {
+          if (cache.size > 50_000) cache.clear();
+          cache.set(key, { value, at: now() });
+          return value;
+        })
+        .finally(() => inflight.delete(key));
+      inflight.set(key, pending);
+    }
+    return pending;
   }
   const read = <T>(functionName: string, args: readonly unknown[]) =>
     publicClient.readContract({
