@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { createStore } from "../store/store";
@@ -17,6 +18,8 @@ function pgliteVersion(): string {
 
 let building: Promise<string> | undefined;
 
+const templateDir = () => path.join(CACHE_DIR, `store-template-pglite-${pgliteVersion()}`);
+
 /**
  * The migrated, empty store every fresh demo store is copied from: made once per checkout (and
  * PGlite release), kept under `.flowpact/cache`. Call it early, so the initdb overlaps the chain's
@@ -24,14 +27,13 @@ let building: Promise<string> | undefined;
  */
 export function storeTemplate(): Promise<string> {
   building ??= (async () => {
-    const template = path.join(CACHE_DIR, `store-template-pglite-${pgliteVersion()}`);
+    const template = templateDir();
     if (existsSync(template)) return template;
     // Built aside and renamed: a start interrupted mid-initdb (or a concurrent one) never leaves
     // a half-made template behind.
     const aside = `${template}.${process.pid}.tmp`;
     rmSync(aside, { recursive: true, force: true });
-    const store = await createStore({ dataDir: aside });
-    await store.close();
+    await buildInChildProcess(aside);
     try {
       renameSync(aside, template);
     } catch {
@@ -45,6 +47,45 @@ export function storeTemplate(): Promise<string> {
   });
   return building;
 }
+
+/**
+ * initdb is seconds of synchronous WebAssembly: in this process it would stall the demo's event
+ * loop (the chain's start, the bootstrap's transactions) for as long, so a child process runs it.
+ */
+function buildInChildProcess(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--require", "tsx/cjs", __filename, BUILD_FLAG, dir], {
+      cwd: path.join(__dirname, "..", ".."),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      process.removeListener("exit", killOnExit);
+      if (code === 0) resolve();
+      else
+        reject(new Error(`creating the demo's store template failed (exit ${code}): ${stderr.slice(-500)}`));
+    });
+  });
+}
+
+const BUILD_FLAG = "--build-store-template";
+
+if (require.main === module && process.argv[2] === BUILD_FLAG)
+  createStore({ dataDir: process.argv[3] as string })
+    .then((store) => store.close())
+    .then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(error.message);
+        process.exit(1);
+      },
+    );
 
 /**
  * Creates the stores a fresh demo needs (`createStore({ dataDir })` for each dir) by copying the
