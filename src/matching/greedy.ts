@@ -137,7 +137,7 @@ function collectBands(
   partnersOf: readonly number[][],
 ) {
   const bandOfBin = new Int16Array(BIN_COUNT).fill(-1);
-  bands.forEach((band, x) => bandOfBin.fill(x, band.lo, band.hi + 1));
+  for (const [x, band] of bands.entries()) bandOfBin.fill(x, band.lo, band.hi + 1);
   const store = bands.map((band) => ({
     from: new Int32Array(band.count),
     to: new Int32Array(band.count),
