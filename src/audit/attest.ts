@@ -1,14 +1,6 @@
-import {
-  type Address,
-  type Chain,
-  createWalletClient,
-  type Hex,
-  http,
-  type LocalAccount,
-  type PublicClient,
-  parseEventLogs,
-} from "viem";
+import { type Address, type Hex, type LocalAccount, type PublicClient, parseEventLogs } from "viem";
 import { settlementAbi } from "../abi/contracts";
+import { createAuditorWallet } from "./auditor-wallet";
 import { AuditAttestationError } from "./errors";
 import { type AuditVerdict, ON_CHAIN_VERDICT } from "./findings";
 import type { ReportAttestation } from "./report";
@@ -33,13 +25,7 @@ export interface AttestReportParameters {
  * const attestation = await attestReport({ publicClient, rpcUrl, auditor, settlement, reportHash, verdict: "ok", fromBlock, toBlock });
  */
 export async function attestReport(p: AttestReportParameters): Promise<ReportAttestation> {
-  const chain = {
-    id: await p.publicClient.getChainId(),
-    name: "FlowPact",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [p.rpcUrl] } },
-  } as Chain;
-  const wallet = createWalletClient({ account: p.auditor, chain, transport: http(p.rpcUrl) });
+  const wallet = await createAuditorWallet(p.publicClient, p.rpcUrl, p.auditor);
   let hash: Hex;
   try {
     hash = await wallet.writeContract({

@@ -5,6 +5,9 @@
  */
 export * from "./anomalies";
 export * from "./attest";
+export * from "./auditor-wallet";
+export * from "./batch-proofs";
+export * from "./dispute-resolution";
 export * from "./errors";
 export * from "./findings";
 export * from "./history";

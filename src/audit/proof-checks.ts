@@ -1,10 +1,10 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { type Address, getAddress, type LocalAccount } from "viem";
-import { verifyReceiptProof } from "../receipts/receipt-tree";
+import { requestBatchProofs } from "./batch-proofs";
 import { type Finding, finding } from "./findings";
 import type { AuditedBatch, AuditModel } from "./model";
 import type { AuditProgress } from "./progress";
-import { type ProofRequestDomain, type ProofResponseBody, signProofRequest } from "./proof-request";
+import type { ProofRequestDomain } from "./proof-request";
 
 export interface SpotCheckOptions {
   /** The AUDITOR key that signs the requests. */
@@ -79,41 +79,30 @@ export async function spotCheckProofs(
       return;
     }
     const indices = sample(Number(batch.count), k, draw);
-    const body = await signProofRequest(options.auditor, options.domain, {
-      agreementId: batch.agreementId,
-      flow: batch.flow,
-      epoch: batch.epoch,
-      indices,
-      auditor: options.auditor.address,
-      nonce: `0x${randomBytes(32).toString("hex")}`,
-      expiresAt: now() + 300n,
+    const answer = await requestBatchProofs(batch, indices, {
+      auditor: options.auditor,
+      domain: options.domain,
+      url,
+      timeoutMs,
+      now,
     });
-    let response: Response;
-    try {
-      response = await fetch(`${url}/audit/proofs`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const entry = unreachable.get(batch.referrer) ?? { batches: [], error: (error as Error).message };
+    if (answer.kind === "unreachable") {
+      const entry = unreachable.get(batch.referrer) ?? { batches: [], error: answer.error };
       entry.batches.push(`${batch.agreementId}/${batch.flow}/${batch.epoch}`);
       unreachable.set(batch.referrer, entry);
       checks.push({ ...base, requested: indices.length, verified: 0, outcome: "unreachable" });
       return;
     }
-    if (!response.ok) {
-      const text = (await response.text().catch(() => "")).slice(0, 200);
+    if (answer.kind === "refused") {
       findings.push(
         finding(
           "proof-node-refused",
-          `${label}: the node of ${batch.referrer} answered ${response.status} to a signed AUDITOR proof request`,
+          `${label}: the node of ${batch.referrer} answered ${answer.status} to a signed AUDITOR proof request`,
           {
             referrer: batch.referrer,
             node: url,
-            status: response.status,
-            answer: text,
+            status: answer.status,
+            answer: answer.answer,
             agreementId: batch.agreementId,
             flow: batch.flow,
             epoch: batch.epoch,
@@ -124,47 +113,9 @@ export async function spotCheckProofs(
       checks.push({ ...base, requested: indices.length, verified: 0, outcome: "refused" });
       return;
     }
-    let answer: ProofResponseBody;
-    try {
-      answer = (await response.json()) as ProofResponseBody;
-    } catch {
-      answer = { proofs: [] } as unknown as ProofResponseBody;
-    }
-    const problems: string[] = [];
-    if (typeof answer.root === "string" && answer.root.toLowerCase() !== batch.root.toLowerCase())
-      problems.push(`the node's root ${answer.root} is not the root ${batch.root} committed on chain`);
-    const byIndex = new Map((answer.proofs ?? []).map((p) => [p.index, p]));
-    const clicksInAnswer = new Set<string>();
-    let verified = 0;
-    for (const index of indices) {
-      const proof = byIndex.get(index);
-      if (!proof || typeof proof.clickId !== "string" || !Array.isArray(proof.proof)) {
-        problems.push(`no proof for receipt #${index}`);
-        continue;
-      }
-      const receipt = {
-        agreementId: batch.agreementId,
-        flow: batch.flow,
-        epoch: batch.epoch,
-        clickId: proof.clickId,
-      };
-      let valid = false;
-      try {
-        valid = verifyReceiptProof({ root: batch.root, receipt, proof: proof.proof });
-      } catch {
-        valid = false;
-      }
-      if (!valid) {
-        problems.push(`receipt #${index} (click ${proof.clickId}) does not prove into the on-chain root`);
-        continue;
-      }
-      const click = proof.clickId.toLowerCase();
-      if (clicksInAnswer.has(click)) {
-        problems.push(`receipt #${index} repeats click ${proof.clickId} already shown for another index`);
-        continue;
-      }
-      clicksInAnswer.add(click);
-      verified++;
+    const { problems } = answer;
+    for (const { index, clickId } of answer.proven) {
+      const click = clickId.toLowerCase();
       const earlier = seenClicks.get(click);
       if (earlier) {
         // Name the batches in chain order whichever answer came back first.
@@ -172,9 +123,9 @@ export async function spotCheckProofs(
         findings.push(
           finding(
             "receipt-duplicate-across-epochs",
-            `click ${proof.clickId} is a receipt of two batches (agreement ${first.agreementId} flow ${first.flow} epoch ${first.epoch}, and agreement ${second.agreementId} flow ${second.flow} epoch ${second.epoch}): it was paid twice`,
+            `click ${clickId} is a receipt of two batches (agreement ${first.agreementId} flow ${first.flow} epoch ${first.epoch}, and agreement ${second.agreementId} flow ${second.flow} epoch ${second.epoch}): it was paid twice`,
             {
-              clickId: proof.clickId,
+              clickId,
               referrer: batch.referrer,
               firstBatch: `${first.agreementId}/${first.flow}/${first.epoch}`,
               secondBatch: `${second.agreementId}/${second.flow}/${second.epoch}`,
@@ -208,7 +159,7 @@ export async function spotCheckProofs(
     checks.push({
       ...base,
       requested: indices.length,
-      verified,
+      verified: answer.proven.length,
       outcome: problems.length > 0 ? "invalid" : "verified",
     });
   };

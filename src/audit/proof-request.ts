@@ -25,6 +25,9 @@ import { type Address, type Hex, type LocalAccount, recoverTypedDataAddress } fr
  * `[agreementId, flow, epoch, clickId]` (StandardMerkleTree encoding). 404 when the node has no
  * such batch. The auditor checks every proof against the root committed on chain.
  */
+/** Positions one request may ask for (a node refuses more with 400): larger sets take several requests. */
+export const MAX_PROOF_INDICES = 1_000;
+
 export interface ProofRequest {
   agreementId: bigint;
   flow: bigint;

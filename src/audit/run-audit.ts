@@ -6,6 +6,7 @@ import { type Deployment, readDeployment } from "../chain/deployments";
 import { createChainPeerDirectory, type PeerDirectory } from "../member/peer-directory";
 import { type AnomalyOptions, detectAnomalies } from "./anomalies";
 import { attestReport } from "./attest";
+import { type DisputeResolution, resolveDisputes } from "./dispute-resolution";
 import { AuditAttestationError, AuditConfigError } from "./errors";
 import type { Finding } from "./findings";
 import { loadHistory } from "./history-loader";
@@ -50,6 +51,12 @@ export interface RunAuditOptions {
   explorerTxUrl?: string;
   /** Post the report's hash and verdict on chain (`--attest`). */
   attest?: boolean;
+  /**
+   * Judge every open dispute from the referrer's receipt proofs and resolve it on chain with the
+   * AUDITOR key (`--resolve-disputes`; see dispute-resolution.ts). The report describes the chain
+   * before these resolutions; they are in `resolutions` and the summary.
+   */
+  resolveDisputes?: boolean;
   onProgress?: (progress: AuditProgress) => void;
 }
 
@@ -63,6 +70,7 @@ export interface RunAuditResult {
   findings: Finding[];
   proofChecks: BatchProofCheck[];
   attestation?: ReportAttestation;
+  resolutions: DisputeResolution[];
 }
 
 /**
@@ -113,10 +121,11 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
           ...options.nodeUrls,
         }
       : options.nodeUrls;
+  const domain = { chainId: history.chainId, settlement: history.contracts.Settlement };
   if (nodeUrls && options.auditor) {
     const spot = await spotCheckProofs(model, {
       auditor: options.auditor,
-      domain: { chainId: history.chainId, settlement: history.contracts.Settlement },
+      domain,
       nodeUrls,
       samplesPerBatch: options.samplesPerBatch,
       randomInt: options.randomInt,
@@ -154,6 +163,18 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
       toBlock: history.toBlock,
     });
   }
+  let resolutions: DisputeResolution[] = [];
+  if (options.resolveDisputes) {
+    if (!options.auditor)
+      throw new AuditAttestationError("--resolve-disputes needs the AUDITOR key: pass the auditor's account");
+    resolutions = await resolveDisputes(model, {
+      publicClient,
+      rpcUrl: options.rpcUrl,
+      auditor: options.auditor,
+      domain,
+      nodeUrls: nodeUrls ?? {},
+    });
+  }
   const html = renderHtmlReport(report, { explorerTxUrl: options.explorerTxUrl, attestation, reportHash });
   const files: RunAuditResult["files"] = {};
   if (options.outDir) {
@@ -172,8 +193,9 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
   const summary = formatTerminalSummary(report, {
     files: [files.json, files.html].filter((f): f is string => !!f),
     attestation,
+    resolutions,
   });
-  return { report, reportHash, summary, html, files, findings, proofChecks, attestation };
+  return { report, reportHash, summary, html, files, findings, proofChecks, attestation, resolutions };
 }
 
 function resolveDeployment(options: RunAuditOptions): Deployment | undefined {

@@ -1,3 +1,4 @@
+import type { DisputeResolution } from "./dispute-resolution";
 import type { AuditReport, ReportAttestation } from "./report";
 
 const VERDICT_LINE = {
@@ -15,7 +16,13 @@ const VERDICT_LINE = {
  */
 export function formatTerminalSummary(
   report: AuditReport,
-  options: { files?: string[]; attestation?: ReportAttestation; maxFindings?: number; color?: boolean } = {},
+  options: {
+    files?: string[];
+    attestation?: ReportAttestation;
+    resolutions?: readonly DisputeResolution[];
+    maxFindings?: number;
+    color?: boolean;
+  } = {},
 ): string {
   const color = options.color ?? false;
   const paint = (code: number, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -41,6 +48,14 @@ export function formatTerminalSummary(
     lines.push(
       `attested on chain: attestation #${options.attestation.attestationId}, report hash ${options.attestation.reportHash} (tx ${options.attestation.transactionHash})`,
     );
+  for (const r of options.resolutions ?? []) {
+    const batch = `agreement ${r.agreementId} flow ${r.flow} epoch ${r.epoch}`;
+    lines.push(
+      r.outcome === "resolved"
+        ? `dispute resolved: ${batch}, ${r.resolvedCount} owed (claimed ${r.claimed}, recipient counted ${r.counterCount}, ${r.proven} receipts proven), bond to the ${r.disputeUpheld ? "recipient" : "referrer"} (tx ${r.transactionHash})`
+        : `dispute ${r.outcome === "failed" ? "resolution failed" : "left open"}: ${batch}: ${r.reason}`,
+    );
+  }
   for (const file of options.files ?? []) lines.push(`report: ${file}`);
   return lines.join("\n");
 }

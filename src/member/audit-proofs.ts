@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Address } from "viem";
-import { type ProofResponseBody, verifyProofRequest } from "../audit/proof-request";
+import { MAX_PROOF_INDICES, type ProofResponseBody, verifyProofRequest } from "../audit/proof-request";
 import type { StoreDriver } from "../store/driver";
 import { InvalidRequestError, MemberNodeError } from "./errors";
 import { buildFlowBatch, SUBMITTED_BATCH_STATUSES_SQL } from "./flow-batch";
@@ -46,9 +46,6 @@ export interface AuditProofRouteOptions {
   maxLifetime?: bigint;
 }
 
-/** More positions than any sample an auditor needs; keeps one request cheap. */
-const MAX_INDICES = 1_000;
-
 /**
  * The auditor's proof API, exactly the protocol of src/audit/proof-request.ts:
  * `POST /audit/proofs` `{ request, signature }`, the EIP-712 `ProofRequest` signed by an account
@@ -71,8 +68,8 @@ export function registerAuditProofRoute(app: FastifyInstance, options: AuditProo
   app.post("/audit/proofs", async (request): Promise<ProofResponseBody> => {
     const body = request.body as { request?: { indices?: unknown } } | undefined;
     const indices = body?.request?.indices;
-    if (Array.isArray(indices) && indices.length > MAX_INDICES)
-      throw new InvalidRequestError(`at most ${MAX_INDICES} indices per request`);
+    if (Array.isArray(indices) && indices.length > MAX_PROOF_INDICES)
+      throw new InvalidRequestError(`at most ${MAX_PROOF_INDICES} indices per request`);
     const t = options.now();
     const checked = await verifyProofRequest(request.body, {
       chainId: options.chainId,

@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { type Address, type Hex, zeroHash } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { signProofRequest } from "../../src/audit/proof-request";
 import { admitMember } from "../../src/chain/actions/admitMember";
 import { applyForMembership } from "../../src/chain/actions/applyForMembership";
 import { deployFlowPact } from "../../src/chain/actions/deployFlowPact";
@@ -14,10 +12,9 @@ import { proposeAgreement } from "../../src/chain/actions/proposeAgreement";
 import { setCreditLimit } from "../../src/chain/actions/setCreditLimit";
 import { connectFlowPact, createFlowPactClients, type FlowPactClient } from "../../src/chain/clients";
 import { type Deployment, writeDeployment } from "../../src/chain/deployments";
-import { readFlowPact, writeFlowPact } from "../../src/chain/write";
+import { readFlowPact } from "../../src/chain/write";
 import { LANDING_TOKEN_PARAM } from "../../src/member/tracking-server";
 import { decodeTrackingToken } from "../../src/member/tracking-token";
-import { verifyReceiptProof } from "../../src/receipts";
 import { DEV_KEYS, freePort, type LocalNode, startHardhatNode } from "../service/helpers/hardhatNode";
 
 const BIN = path.join(__dirname, "..", "..", "src", "cli", "bin.cjs");
@@ -322,43 +319,25 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     // B's 5 settled at once: A holds 6×5 − 4×3 + 5×5 so far.
     expect(await balanceOf(A)).to.equal(30n - 12n + 25n);
 
-    // The auditor asks A's node for proofs of all 8 receipts of the claimed batch.
-    const auditor = privateKeyToAccount(DEV_KEYS[0]);
-    const body = await signProofRequest(
-      auditor,
-      { chainId: deployment.chainId, settlement: deployment.contracts.Settlement },
-      {
-        agreementId,
-        flow: 0n,
-        epoch: 1n,
-        indices: [0, 1, 2, 3, 4, 5, 6, 7],
-        auditor: auditor.address,
-        nonce: `0x${randomBytes(32).toString("hex")}`,
-        expiresAt: BigInt(Math.floor(Date.now() / 1000)) + 300n,
-      },
-    );
-    const answer = await fetch(`${nodes[0].url}/audit/proofs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
+    // The auditor resolves with `flowpact audit --resolve-disputes`: it asks A's node (found
+    // through A's profile) for the proofs of all 8 receipts of the claim, and they all prove into
+    // the claimed root, so all 8 are owed and the bond goes to A.
+    const audit = await runCli(["audit", "--json", "--resolve-disputes", "--samples", "1"], {
+      FLOWPACT_RPC_URL: chain.rpcUrl,
+      FLOWPACT_DEPLOYMENTS_DIR: path.join(work, "deployments"),
+      FLOWPACT_DATA_DIR: path.join(work, "auditor"),
+      FLOWPACT_PRIVATE_KEY: DEV_KEYS[0],
     });
-    expect(answer.status, await answer.clone().text()).to.equal(200);
-    const proofs = (await answer.json()) as { root: Hex; proofs: Array<{ clickId: Hex; proof: Hex[] }> };
-    expect(proofs.root).to.equal(disputed.root);
-    expect(proofs.proofs).to.have.length(8);
-    for (const p of proofs.proofs)
-      expect(
-        verifyReceiptProof({
-          root: disputed.root,
-          receipt: { agreementId, flow: 0, epoch: 1n, clickId: p.clickId },
-          proof: p.proof,
-        }),
-      ).to.equal(true);
-    // Eight proven receipts: the auditor resolves for the referrer, the bond goes to A.
-    await writeFlowPact(governor, {
-      contract: "Settlement",
-      functionName: "resolve",
-      args: [agreementId, 0n, 1n, 8n, false],
+    expect(audit.code, audit.stderr).to.equal(0);
+    const { resolutions } = JSON.parse(audit.stdout) as {
+      resolutions: Array<{ outcome: string; proven: number; resolvedCount: string; disputeUpheld: boolean }>;
+    };
+    expect(resolutions).to.have.length(1);
+    expect(resolutions[0]).to.deep.include({
+      outcome: "resolved",
+      proven: 8,
+      resolvedCount: "8",
+      disputeUpheld: false,
     });
     expect((await batchOf(0, 1n)).status).to.equal(5); // Resolved
     expect(await balanceOf(A)).to.equal(30n - 12n + 40n);

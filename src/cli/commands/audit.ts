@@ -12,6 +12,7 @@ interface AuditOptions {
   samples: bigint;
   out?: string;
   attest?: boolean;
+  resolveDisputes?: boolean;
 }
 
 /** `<member>=<url>`: where a member's node answers proof requests. */
@@ -47,12 +48,16 @@ export function registerAuditCommand(program: Command): void {
       )
       .option("--out <dir>", "write audit-<chain>-<from>-<to>.json and .html here")
       .option("--attest", "post the report's hash and verdict on chain (needs the auditor key)")
+      .option(
+        "--resolve-disputes",
+        "resolve every open dispute on chain from the referrer's receipt proofs: what it proves is owed (needs the auditor key)",
+      )
       .action(
         withContext(async (ctx, o: AuditOptions) => {
           const config = ctx.config();
           const hasKey = config.privateKey !== undefined || config.keystore !== undefined;
           // The key signs proof requests and the attestation; without --attest it is optional.
-          const auditor = o.attest || hasKey ? await ctx.account() : undefined;
+          const auditor = o.attest || o.resolveDisputes || hasKey ? await ctx.account() : undefined;
           const client = await ctx.client();
           const { runAudit }: typeof import("../../audit/run-audit") = require("../../audit/run-audit");
           const result = await runAudit({
@@ -67,6 +72,7 @@ export function registerAuditCommand(program: Command): void {
             samplesPerBatch: Number(o.samples),
             outDir: o.out,
             attest: o.attest === true,
+            resolveDisputes: o.resolveDisputes === true,
           });
           emit(
             ctx.json,
@@ -75,6 +81,7 @@ export function registerAuditCommand(program: Command): void {
               reportHash: result.reportHash,
               files: result.files,
               attestation: result.attestation,
+              resolutions: result.resolutions,
             },
             () => result.summary,
           );
@@ -83,6 +90,7 @@ export function registerAuditCommand(program: Command): void {
     [
       "flowpact audit --no-spot-checks --out reports",
       "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --out reports --attest",
+      "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --resolve-disputes",
       "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --node 0xA…=http://10.0.0.7:8600 --samples 10",
     ],
   );

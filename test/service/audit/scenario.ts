@@ -240,8 +240,8 @@ export async function commitBatch(
   ]);
 }
 
-/** Claim → dispute → auditor resolution of one batch. */
-export async function disputedBatch(
+/** Claim → dispute of one batch: the recipient admits the first `admitted` receipts. */
+export async function openDispute(
   chain: AuditChain,
   referrer: number,
   recipient: number,
@@ -250,9 +250,7 @@ export async function disputedBatch(
   epoch: bigint,
   claimed: number,
   admitted: number,
-  resolved: number,
-  upheld: boolean,
-): Promise<void> {
+): Promise<ReceiptTree> {
   const tree = await batchTree(chain, agreementId, flow, epoch, claimed);
   await chain.send(chain.account(referrer), "Settlement", "claim", [
     agreementId,
@@ -269,6 +267,23 @@ export async function disputedBatch(
     [agreementId, BigInt(flow), epoch, BigInt(admitted), counter.root],
     parseEther("1"),
   );
+  return tree;
+}
+
+/** Claim → dispute → auditor resolution of one batch. */
+export async function disputedBatch(
+  chain: AuditChain,
+  referrer: number,
+  recipient: number,
+  agreementId: bigint,
+  flow: number,
+  epoch: bigint,
+  claimed: number,
+  admitted: number,
+  resolved: number,
+  upheld: boolean,
+): Promise<void> {
+  await openDispute(chain, referrer, recipient, agreementId, flow, epoch, claimed, admitted);
   await chain.send(chain.governor, "Settlement", "resolve", [
     agreementId,
     BigInt(flow),
