@@ -26,7 +26,7 @@ export interface BootstrapResult {
 
 /**
  * Deploys FlowPact on the local chain and builds the demo consortium as real institutions would:
- * the governor (dev key #0) deploys and makes `matcher` the MATCHER, funds each member's account
+ * the governor (dev key #0) deploys and makes `matcher` the MATCHER and `auditor` the AUDITOR, funds each member's account
  * with gas money (plain transfers, so the chain journal replays them), the 30 institutions apply,
  * the governor admits them and sets their credit limits, and each publishes its offers. No
  * agreement is made here: the matching daemon proposes them and the members' nodes accept.
@@ -35,6 +35,7 @@ export async function bootstrapConsortium(options: {
   rpcUrl: string;
   governorKey: PrivateKeyAccount;
   matcher: Address;
+  auditor: Address;
   accounts: readonly PrivateKeyAccount[];
   challengeWindow: bigint;
   submissionWindow: bigint;
@@ -51,11 +52,14 @@ export async function bootstrapConsortium(options: {
   );
   const deployment = await deployFlowPact(clients, {
     matcher: options.matcher,
+    auditor: options.auditor,
     challengeWindow: options.challengeWindow,
     submissionWindow: options.submissionWindow,
     disputeBond: parseEther("0.01"),
   });
-  log(`deployed FlowPact (Consortium ${deployment.contracts.Consortium}); matcher ${options.matcher}`);
+  log(
+    `deployed FlowPact (Consortium ${deployment.contracts.Consortium}); matcher ${options.matcher}, auditor ${options.auditor}`,
+  );
   options.onDeployed?.(deployment);
 
   const consortium = demoConsortium(accounts, { offerExpiry: options.offerExpiry });

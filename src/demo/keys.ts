@@ -22,3 +22,9 @@ export function demoMemberAccounts(count: number): PrivateKeyAccount[] {
  * it the MATCHER), so its nonces never race the governor's.
  */
 export const DEV_MATCHER_KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+/**
+ * Hardhat's development key #2: the demo's auditor (the bootstrap makes it the AUDITOR). It is no
+ * member, so it may resolve any dispute, and its nonces race nobody's.
+ */
+export const DEV_AUDITOR_KEY: Hex = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";

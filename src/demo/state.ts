@@ -38,6 +38,7 @@ export const demoPaths = (dataDir: string) => ({
   daemonStore: path.join(dataDir, "daemon"),
   deployments: path.join(dataDir, "deployments"),
   daemonLog: path.join(dataDir, "daemon.log"),
+  audits: path.join(dataDir, "audits"),
 });
 
 export function readDemoState(dataDir: string): DemoState | undefined {

@@ -13,11 +13,12 @@ import { type MemberNodes, startMemberNodes } from "../member/node";
 import type { Queryable } from "../store/driver";
 import { createStore, type Store } from "../store/store";
 import { buildDashboard } from "../web/build";
+import { type DemoAuditor, startDemoAuditor } from "./auditor";
 import { bootstrapConsortium } from "./bootstrap";
 import { startChainRecorder } from "./chain-journal";
 import { demoConsortium } from "./consortium";
 import { blockOf, openDemoChain } from "./demo-chain";
-import { DEV_GOVERNOR_KEY, DEV_MATCHER_KEY, demoMemberAccounts } from "./keys";
+import { DEV_AUDITOR_KEY, DEV_GOVERNOR_KEY, DEV_MATCHER_KEY, demoMemberAccounts } from "./keys";
 import type { LocalChain } from "./local-chain";
 import { type DemoMatcher, startDemoMatcher } from "./matcher";
 import { type DemoState, demoPaths, readDemoState, resetDataDir, writeDemoState } from "./state";
@@ -37,6 +38,8 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** Milliseconds between progress lines (traffic, daemon and settlement counters). */
   reportEveryMs?: number;
+  /** Milliseconds between the auditor's audits (attestation and dispute resolution). */
+  auditEveryMs?: number;
 }
 
 export interface RunningDemo {
@@ -74,7 +77,8 @@ export const DEMO_MATCHING: Partial<MatchingConfig> = { timeLimitSeconds: 3, mip
  * bootstrap, or the saved demo's chain replayed from its journal; the chain recorder; the
  * indexer following the chain into the store; every member's node (multi-tenant, one HTTP
  * server each) with their epoch close / claim / dispute loop and auto-accept; the matching
- * daemon proposing agreements and driving settlement; the traffic simulator; and the dashboard
+ * daemon proposing agreements and driving settlement; the traffic simulator; the auditor
+ * (attestations, dispute resolutions); and the dashboard
  * with its JSON API on 127.0.0.1. `stop()` shuts all of it down in reverse.
  */
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
@@ -92,6 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const accounts = demoMemberAccounts(options.members ?? 30);
     const governorKey = privateKeyToAccount(DEV_GOVERNOR_KEY);
     const matcherKey = privateKeyToAccount(DEV_MATCHER_KEY);
+    const auditorKey = privateKeyToAccount(DEV_AUDITOR_KEY);
 
     // A fresh demo's stores are copies of one template store: its initdb (once per checkout)
     // overlaps the chain's start.
@@ -150,6 +155,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         rpcUrl: chain.rpcUrl,
         governorKey,
         matcher: matcherKey.address,
+        auditor: auditorKey.address,
         accounts,
         challengeWindow: 20n,
         submissionWindow: 600n,
@@ -363,6 +369,17 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       onError: (e) => log(`traffic: ${e.message}`),
     });
     stops.push(() => traffic.stop());
+    // The auditor checks the whole chain every 20 s: attests its verdict, resolves the disputes.
+    const auditor: DemoAuditor = startDemoAuditor({
+      rpcUrl: chain.rpcUrl,
+      deployment,
+      auditor: auditorKey,
+      nodeUrls: () => Object.fromEntries(running.nodes.map((n) => [n.member, n.url])),
+      reportDir: paths.audits,
+      everyMs: options.auditEveryMs ?? 20_000,
+      log,
+    });
+    stops.push(() => auditor.stop());
     const report = setInterval(() => {
       const c = traffic.counters;
       const m = matcher?.counters;

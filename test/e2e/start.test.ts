@@ -217,6 +217,41 @@ describe("npm start: the whole demo consortium", function () {
     }
   });
 
+  it("has its auditor attest the chain's history and resolve the dishonest member's disputes", async () => {
+    interface Audits {
+      attestations: Array<{ verdict: string; auditor: string }>;
+      disputes: Array<{ status: string; auditor: string | null; disputeUpheld: boolean | null }>;
+    }
+    let audits: Audits | undefined;
+    // The auditor runs every 20 s; the dishonest member's first disputes open about a minute in.
+    for (let i = 0; i < 150; i++) {
+      audits = (await getJson<Audits>(`${api}/api/audits`)) ?? audits;
+      if (audits?.attestations.length && audits.disputes.some((d) => d.status === "resolved")) break;
+      await sleep(1_000);
+    }
+    expect(audits?.attestations.length, JSON.stringify(audits)).to.be.greaterThan(0);
+    const resolved = audits?.disputes.filter((d) => d.status === "resolved") ?? [];
+    expect(resolved.length, `${JSON.stringify(audits?.disputes)}\n${output.slice(-3_000)}`).to.be.greaterThan(
+      0,
+    );
+    // The dishonest node under-reports arrivals its referrers can prove: it loses its disputes.
+    expect(resolved.every((d) => d.disputeUpheld === false)).to.equal(true);
+    // The latest report: no protocol rule broken anywhere, and the under-reporting pattern names
+    // the dishonest member.
+    const demo = JSON.parse(readFileSync(path.join(dataDir, "demo.json"), "utf8")) as {
+      roles?: { dishonest: string };
+    };
+    const report = JSON.parse(readFileSync(path.join(dataDir, "audits", "latest.json"), "utf8")) as {
+      verdict: string;
+      findings: Array<{ severity: string; code: string; evidence: Record<string, unknown> }>;
+    };
+    expect(report.verdict).to.not.equal("fraud");
+    expect(report.findings.filter((f) => f.severity === "violation")).to.deep.equal([]);
+    const pattern = report.findings.find((f) => f.code === "under-reporting-disputes");
+    if (pattern)
+      expect(String(pattern.evidence.recipient).toLowerCase()).to.equal(demo.roles?.dishonest.toLowerCase());
+  });
+
   it("stops every process on Ctrl-C", async () => {
     beforeStop = await getJson<Summary>(`${api}/api/summary`);
     await interrupt();
