@@ -293,6 +293,14 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     expect(await balanceOf(C)).to.equal(credit(2) - credit(1));
   });
 
+  /** `flowpact audit` as the auditor runs it: the governor's key holds AUDITOR here. */
+  const auditorEnv = () => ({
+    FLOWPACT_RPC_URL: chain.rpcUrl,
+    FLOWPACT_DEPLOYMENTS_DIR: path.join(work, "deployments"),
+    FLOWPACT_DATA_DIR: path.join(work, "auditor"),
+    FLOWPACT_PRIVATE_KEY: DEV_KEYS[0],
+  });
+
   it("an under-reporting recipient: refused → claimed after the deadline → disputed by its node → resolved by an auditor", async () => {
     // Meanwhile the matching daemon runs one tick with the conversion feed: it reads every
     // recipient's conversion report from its node (found through its profile), signed as MATCHER.
@@ -322,12 +330,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     // The auditor resolves with `flowpact audit --resolve-disputes`: it asks A's node (found
     // through A's profile) for the proofs of all 8 receipts of the claim, and they all prove into
     // the claimed root, so all 8 are owed and the bond goes to A.
-    const audit = await runCli(["audit", "--json", "--resolve-disputes", "--samples", "1"], {
-      FLOWPACT_RPC_URL: chain.rpcUrl,
-      FLOWPACT_DEPLOYMENTS_DIR: path.join(work, "deployments"),
-      FLOWPACT_DATA_DIR: path.join(work, "auditor"),
-      FLOWPACT_PRIVATE_KEY: DEV_KEYS[0],
-    });
+    const audit = await runCli(["audit", "--json", "--resolve-disputes", "--samples", "1"], auditorEnv());
     expect(audit.code, audit.stderr).to.equal(0);
     const { resolutions } = JSON.parse(audit.stdout) as {
       resolutions: Array<{ outcome: string; proven: number; resolvedCount: string; disputeUpheld: boolean }>;
@@ -355,12 +358,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
   });
 
   it("`flowpact audit` finds every referrer's node through its profile and verifies sampled receipt proofs", async () => {
-    const audit = await runCli(["audit", "--json", "--samples", "2"], {
-      FLOWPACT_RPC_URL: chain.rpcUrl,
-      FLOWPACT_DEPLOYMENTS_DIR: path.join(work, "deployments"),
-      FLOWPACT_DATA_DIR: path.join(work, "auditor"),
-      FLOWPACT_PRIVATE_KEY: DEV_KEYS[0],
-    });
+    const audit = await runCli(["audit", "--json", "--samples", "2"], auditorEnv());
     expect(audit.code, audit.stderr).to.equal(0);
     const { report } = JSON.parse(audit.stdout) as {
       report: { proofChecks: Record<"batches" | "verified" | "invalid" | "unreachable" | "noNode", number> };
