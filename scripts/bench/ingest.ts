@@ -8,8 +8,10 @@
  * is sent only after the click's transaction committed. After the run the clicks in the database
  * are counted against the redirects autocannon received.
  *
- * Agreements and the registry come from fixed in-memory directories here (no chain in the hot
- * path: a node caches both); the tests run the same node against a real Hardhat network.
+ * Agreements, the registry and the recipient's session key certificate come from fixed in-memory
+ * directories here (no chain and no peer in the hot path: a node caches all three, so its tokens
+ * are MACed for the recipient, version 3); the tests run the same node against a real Hardhat
+ * network and real peers.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,6 +24,8 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createStaticAgreementDirectory } from "../../src/member/agreements";
 import { createStaticMemberRegistry } from "../../src/member/members";
 import { startMemberNode } from "../../src/member/node";
+import { createPeerSessionKeys } from "../../src/member/peer-session-keys";
+import { createSessionKey } from "../../src/member/session-key";
 import { createStore } from "../../src/store/store";
 import { writeBenchmarkSection } from "./report";
 
@@ -41,11 +45,22 @@ async function serve(kind: string, dataDir: string): Promise<void> {
     close = () => app.close();
   } else {
     const account = privateKeyToAccount(generatePrivateKey());
+    const recipient = privateKeyToAccount(generatePrivateKey());
     const now = BigInt(Math.floor(Date.now() / 1000));
+    const domain = { chainId: 31337, agreementBook: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address };
+    const members = createStaticMemberRegistry({
+      signers: { [REFERRER]: account.address, [RECIPIENT]: recipient.address },
+    });
+    const recipientKey = await createSessionKey({
+      account: recipient,
+      member: RECIPIENT,
+      domain,
+      notAfter: now + 86_400n,
+    });
     const node = await startMemberNode({
       chainId: 31337,
       contracts: {
-        AgreementBook: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        AgreementBook: domain.agreementBook,
         Consortium: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
       },
       agreements: createStaticAgreementDirectory([
@@ -60,7 +75,13 @@ async function serve(kind: string, dataDir: string): Promise<void> {
           settleableEpochs: 24n,
         },
       ]),
-      members: createStaticMemberRegistry({ signers: { [REFERRER]: account.address } }),
+      members,
+      peerKeys: createPeerSessionKeys({
+        domain,
+        members,
+        now: () => BigInt(Math.floor(Date.now() / 1000)),
+        fetchCertificate: async () => recipientKey.certificate,
+      }),
       dataDir,
       member: REFERRER,
       account,

@@ -14,6 +14,7 @@ import { createChainMemberRegistry, type MemberRegistry } from "./members";
 import { createPeerAuthenticator } from "./peer-auth";
 import { createChainPeerDirectory, type PeerDirectory } from "./peer-directory";
 import { registerPeerRoutes } from "./peer-routes";
+import { createPeerSessionKeys, fetchSessionKeyCertificate, type PeerSessionKeys } from "./peer-session-keys";
 import { createProposalWatcher, type ProposalOutcome } from "./proposal-watch";
 import type { RateLimiter } from "./rate-limit";
 import { type SettlementLoop, type SettlementPass, startSettlementLoop } from "./settlement-loop";
@@ -61,6 +62,11 @@ export interface MemberNodeSharedOptions {
   peerUrl?: (member: Address) => string | undefined | Promise<string | undefined>;
   /** Other members' profiles (node URL, industry); default: read from the Consortium, cached 30 s. */
   peers?: PeerDirectory;
+  /**
+   * Recipients' certified session keys (MAC tokens); default: from co-hosted members, else from
+   * each recipient's node (`GET /v1/session-key` at its `peerUrl`), checked against the chain.
+   */
+  peerKeys?: PeerSessionKeys;
   /** First block the claim and proposal watchers scan (the deployment's start block). */
   fromBlock?: bigint;
   /**
@@ -160,8 +166,15 @@ export async function startMemberNodes(
   const store = shared.store ?? (await createStore({ dataDir: shared.dataDir as string }));
   const journal = createReceiptJournal({ driver: store.driver, ...shared.journal });
   const domain = { chainId: shared.chainId, agreementBook: shared.contracts.AgreementBook };
-  const verifier = createTrackingTokenVerifier({ domain, members, now: shared.now });
   const now = shared.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+  /** The issuers of the members served here, by address: their session keys key MAC tokens. */
+  const issuers = new Map<string, TrackingTokenIssuer>();
+  const verifier = createTrackingTokenVerifier({
+    domain,
+    members,
+    sessionKeysOf: (recipient) => issuers.get(recipient.toLowerCase())?.sessionKeys() ?? [],
+    now: shared.now,
+  });
   const tokenTtl = shared.tokenTtl ?? 600n;
   const peerDomain = { chainId: shared.chainId, consortium: shared.contracts.Consortium };
   const auth = createPeerAuthenticator({ domain: peerDomain, members, now });
@@ -173,6 +186,20 @@ export async function startMemberNodes(
         consortium: shared.contracts.Consortium,
       }));
   const peerUrl = shared.peerUrl ?? ((member: Address) => peers?.nodeUrl(member));
+  // A recipient served in this process hands its certificate over directly; any other one's
+  // node is asked for it (the same certificate either way, checked against the chain either way).
+  const peerKeys =
+    shared.peerKeys ??
+    createPeerSessionKeys({
+      domain,
+      members,
+      now,
+      fetchCertificate: async (member) => {
+        const local = issuers.get(member.toLowerCase());
+        if (local) return local.sessionKeys()[0].certificate;
+        return fetchSessionKeyCertificate(await peerUrl(member));
+      },
+    });
   const nodes: MemberNode[] = [];
   const timers: NodeJS.Timeout[] = [];
   let loop: SettlementLoop | undefined;
@@ -189,8 +216,10 @@ export async function startMemberNodes(
         account: tenant.account,
         member: tenant.member,
         domain,
+        peerKeys,
         now: shared.now,
       });
+      issuers.set(issuer.member, issuer);
       const timer = setInterval(() => issuer.renewIfDue().catch(() => {}), 60_000);
       timer.unref();
       timers.push(timer);

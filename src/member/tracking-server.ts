@@ -165,6 +165,18 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
 
   app.get("/healthz", async () => ({ status: "ok", member }));
 
+  // The member's current session key certificate (public): referrers MAC their tokens for it.
+  app.get("/v1/session-key", async (request) => {
+    rateLimited(request, "session-key");
+    const { certificate } = issuer.sessionKeys()[0];
+    return {
+      member: certificate.member,
+      sessionKey: certificate.sessionKey,
+      notAfter: certificate.notAfter.toString(),
+      signature: certificate.signature,
+    };
+  });
+
   app.get("/r/:agreementId/:flow", async (request, reply) => {
     rateLimited(request, "redirect");
     const { agreementId, flow } = parseFlowParams(request.params);
@@ -181,7 +193,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
       throw new AgreementNotRunningError(agreementId, `no landing URL is known for ${referredFlow.to}`);
     const clickId = drawClickId();
     const expiry = t + tokenTtl;
-    const token = issuer.issue({ agreementId, flow, epoch, clickId, expiry });
+    const token = issuer.issue({ agreementId, flow, epoch, clickId, expiry }, referredFlow.to);
     await journal.recordClick({ tenant: member, clickId, agreementId, flow, epoch, expiresAt: expiry });
     const separator = landing.includes("?") ? "&" : "?";
     return reply
@@ -208,7 +220,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
         token.agreementId,
         `epoch ${token.epoch} is past its last settleable epoch`,
       );
-    await verifier.verify(token, flow.from);
+    await verifier.verify(token, flow.from, member);
     const t = now();
     const current = epochAt(terms, t);
     if (current !== undefined && token.epoch > current)

@@ -1,7 +1,16 @@
-import { type KeyObject, sign, verify } from "node:crypto";
+import {
+  createHmac,
+  diffieHellman,
+  hkdfSync,
+  type KeyObject,
+  sign,
+  timingSafeEqual,
+  verify,
+} from "node:crypto";
 import type { Address, Hex, LocalAccount } from "viem";
 import { ExpiredTokenError, MalformedTokenError, TamperedTokenError } from "./errors";
 import type { MemberRegistry } from "./members";
+import type { PeerSessionKeys } from "./peer-session-keys";
 import {
   createSessionKey,
   recoverSessionKeySigner,
@@ -16,11 +25,23 @@ import {
  * A tracking token: what the referrer's node hands the browser with the redirect, and what the
  * recipient's node checks before it records an arrival. Single-use by click id.
  *
- * Binary layout (version 2), then base64url:
- *   version u8 | cert.notAfter u64 | cert.sessionKey 32 | cert.signature 65 |
- *   agreementId u256 | flow u32 | epoch u64 | clickId 32 | expiry u64 | P-256 signature r ‖ s 64
- * The session key's ECDSA signature (SHA-256) covers a domain tag, chain id, AgreementBook address and every field, so
- * a token never verifies for another chain, deployment, agreement, flow, epoch or click.
+ * Binary layout, then base64url (both versions are 254 bytes):
+ *   version 2 (signed): version u8 | cert.notAfter u64 | cert.sessionKey 32 | cert.signature 65 |
+ *     agreementId u256 | flow u32 | epoch u64 | clickId 32 | expiry u64 | P-256 signature r ‖ s 64
+ *   version 3 (MAC): version u8 | cert.notAfter u64 | cert.sessionKey 32 | cert.signature 65 |
+ *     recipient's sessionKey 32 | agreementId u256 | flow u32 | epoch u64 | clickId 32 | expiry u64 |
+ *     HMAC-SHA256 tag 32
+ * What is signed or MACed is a domain tag, chain id, AgreementBook address and every field (for
+ * version 3 also the recipient's session key), so a token never verifies for another chain,
+ * deployment, agreement, flow, epoch, click or recipient.
+ *
+ * Why two versions: only the flow's recipient ever checks a token, so it need not be publicly
+ * verifiable. The MAC key of version 3 is what the referrer's and the recipient's certified
+ * session keys agree on (ECDH P-256, then HKDF-SHA256 bound to the deployment and both keys):
+ * nobody else can make or check it, and an HMAC costs about 1 µs where an ECDSA signature costs
+ * 35 µs (a third of a redirect's CPU). The referrer uses it once it holds the recipient's
+ * certificate (`GET /v1/session-key` on the recipient's node, checked against its on-chain
+ * signer); until then it signs (version 2), which any recipient can check.
  */
 export interface TrackingTokenFields {
   agreementId: bigint;
@@ -33,18 +54,29 @@ export interface TrackingTokenFields {
 }
 
 export interface DecodedTrackingToken extends TrackingTokenFields {
+  version: typeof SIGNED_VERSION | typeof MAC_VERSION;
   certificate: Omit<SessionKeyCertificate, "member">;
+  /** Version 3: the recipient's session key the MAC key was agreed with. */
+  recipientKey?: Hex;
+  /** The ECDSA signature (version 2) or the HMAC tag (version 3). */
   signature: Buffer;
 }
 
-/** Version 2: P-256 session keys (version 1 had Ed25519 ones). */
-const VERSION = 2;
+/** Version 2: signed by a P-256 session key (version 1 had Ed25519 ones). */
+const SIGNED_VERSION = 2;
+/** Version 3: MACed with the key the referrer's and recipient's session keys agree on. */
+const MAC_VERSION = 3;
 const TOKEN_BYTES = 1 + 8 + 32 + 65 + 32 + 4 + 8 + 32 + 8 + 64;
 /** Length of the base64url text of a token (no padding). */
 export const TRACKING_TOKEN_LENGTH = Math.ceil((TOKEN_BYTES * 4) / 3);
 const TOKEN_ALPHABET = /^[A-Za-z0-9_-]+$/;
 const SIGNED_OFFSET = 1 + 8 + 32 + 65;
 const DOMAIN_TAG = Buffer.from("FlowPact tracking token v2\0");
+const MAC_DOMAIN_TAG = Buffer.from("FlowPact tracking token v3\0");
+const MAC_KEY_SALT = Buffer.from("FlowPact tracking MAC key v3");
+/** Where a version-3 token's fields start (after the recipient's key). */
+const MAC_BODY_OFFSET = SIGNED_OFFSET + 32;
+const TAG_BYTES = 32;
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -65,19 +97,47 @@ function readUint256(buffer: Buffer, offset: number): bigint {
 }
 
 const BODY_BYTES = 32 + 4 + 8 + 32 + 8;
-const PREFIX_BYTES = DOMAIN_TAG.length + 8 + 20;
 
 /**
- * The bytes the session key signs: domain tag ‖ chain id ‖ AgreementBook ‖ token fields. One
- * buffer per issuer or verifier, the prefix written once: signing and verifying are synchronous,
- * so the body is written into it right before each use (no allocation on the hot path).
+ * The bytes the session key signs (version 2: domain tag ‖ chain id ‖ AgreementBook ‖ token
+ * fields) or the MAC covers (version 3: the same with the v3 tag, and the recipient's key before
+ * the fields). One buffer per issuer or verifier, the prefix written once: signing and verifying
+ * are synchronous, so the body is written into it right before each use (no allocation on the
+ * hot path).
  */
-function signedMessageBuffer(domain: TrackingDomain): { message: Buffer; body: Buffer } {
-  const message = Buffer.alloc(PREFIX_BYTES + BODY_BYTES);
-  DOMAIN_TAG.copy(message, 0);
-  message.writeBigUInt64BE(BigInt(domain.chainId), DOMAIN_TAG.length);
-  message.write(domain.agreementBook.slice(2), DOMAIN_TAG.length + 8, 20, "hex");
-  return { message, body: message.subarray(PREFIX_BYTES) };
+function signedMessageBuffer(
+  domain: TrackingDomain,
+  version: typeof SIGNED_VERSION | typeof MAC_VERSION = SIGNED_VERSION,
+): { message: Buffer; body: Buffer; recipientKey: Buffer } {
+  const tag = version === MAC_VERSION ? MAC_DOMAIN_TAG : DOMAIN_TAG;
+  const extra = version === MAC_VERSION ? 32 : 0;
+  const message = Buffer.alloc(tag.length + 8 + 20 + extra + BODY_BYTES);
+  tag.copy(message, 0);
+  message.writeBigUInt64BE(BigInt(domain.chainId), tag.length);
+  message.write(domain.agreementBook.slice(2), tag.length + 8, 20, "hex");
+  const at = tag.length + 8 + 20;
+  return { message, recipientKey: message.subarray(at, at + extra), body: message.subarray(at + extra) };
+}
+
+/**
+ * The MAC key of version-3 tokens between a referrer's and a recipient's session keys: HKDF-SHA256
+ * of their ECDH secret, bound to the deployment and both keys (x coordinates). Either side computes
+ * it from its own private key and the other's certified public key.
+ */
+export function deriveTokenMacKey(
+  domain: TrackingDomain,
+  ownPrivateKey: KeyObject,
+  peerPublicKey: KeyObject,
+  referrerKey: Hex,
+  recipientKey: Hex,
+): Buffer {
+  const secret = diffieHellman({ privateKey: ownPrivateKey, publicKey: peerPublicKey });
+  const info = Buffer.alloc(8 + 20 + 64);
+  info.writeBigUInt64BE(BigInt(domain.chainId), 0);
+  info.write(domain.agreementBook.slice(2), 8, 20, "hex");
+  info.write(referrerKey.slice(2), 28, 32, "hex");
+  info.write(recipientKey.slice(2), 60, 32, "hex");
+  return Buffer.from(hkdfSync("sha256", secret, MAC_KEY_SALT, info, 32));
 }
 
 /** Writes the signed token fields (the token's bytes from SIGNED_OFFSET) at `offset`. */
@@ -105,8 +165,13 @@ function checkFields(fields: TrackingTokenFields): void {
  */
 export interface TrackingTokenIssuer {
   readonly member: Address;
-  /** A signed token for one click. Synchronous: it runs on the redirect's hot path. */
-  issue(fields: TrackingTokenFields): string;
+  /**
+   * A token for one click to `recipient`: MACed for it (version 3) when its session key is known,
+   * else signed (version 2). Synchronous: it runs on the redirect's hot path.
+   */
+  issue(fields: TrackingTokenFields, recipient?: Address): string;
+  /** The current session key and, after a renewal, the one before it (tokens in flight). */
+  sessionKeys(): readonly SessionKey[];
   /** Renews the session key when less than a quarter of its lifetime is left. */
   renewIfDue(): Promise<void>;
 }
@@ -119,6 +184,8 @@ export interface CreateTrackingTokenIssuerParameters {
   domain: TrackingDomain;
   /** Lifetime of each session key in seconds (default one day). */
   sessionKeyLifetime?: bigint;
+  /** Recipients' certified session keys: with them, tokens are MACed (version 3). */
+  peerKeys?: PeerSessionKeys;
   /** Clock in unix seconds. */
   now?: () => bigint;
 }
@@ -133,20 +200,54 @@ export async function createTrackingTokenIssuer({
   member,
   domain,
   sessionKeyLifetime = 86_400n,
+  peerKeys,
   now = () => BigInt(Math.floor(Date.now() / 1000)),
 }: CreateTrackingTokenIssuerParameters): Promise<TrackingTokenIssuer> {
   const normalizedMember = member.toLowerCase() as Address;
   const fresh = () =>
     createSessionKey({ account, member: normalizedMember, domain, notAfter: now() + sessionKeyLifetime });
   let key: SessionKey = await fresh();
-  let header = certificateHeader(key);
+  let previous: SessionKey | undefined;
+  let header = certificateHeader(key, SIGNED_VERSION);
+  let macHeader = certificateHeader(key, MAC_VERSION);
   let renewing: Promise<void> | undefined;
   const signed = signedMessageBuffer(domain);
+  const maced = signedMessageBuffer(domain, MAC_VERSION);
+  /** MAC keys of the current session key, by recipient session key. */
+  let macKeys = new Map<Hex, Buffer>();
+  const macKeyFor = (peer: { sessionKey: Hex; publicKey: KeyObject }) => {
+    let macKey = macKeys.get(peer.sessionKey);
+    if (!macKey) {
+      macKey = deriveTokenMacKey(
+        domain,
+        key.privateKey,
+        peer.publicKey,
+        key.certificate.sessionKey,
+        peer.sessionKey,
+      );
+      if (macKeys.size > 10_000) macKeys.clear();
+      macKeys.set(peer.sessionKey, macKey);
+    }
+    return macKey;
+  };
   return {
     member: normalizedMember,
-    issue(fields) {
+    issue(fields, recipient) {
       checkFields(fields);
       const token = Buffer.allocUnsafe(TOKEN_BYTES);
+      const peer = recipient ? peerKeys?.get(recipient) : undefined;
+      if (peer) {
+        macHeader.copy(token, 0);
+        maced.recipientKey.write(peer.sessionKey.slice(2), 0, 32, "hex");
+        maced.recipientKey.copy(token, SIGNED_OFFSET);
+        writeBody(maced.body, fields, 0);
+        maced.body.copy(token, MAC_BODY_OFFSET);
+        createHmac("sha256", macKeyFor(peer))
+          .update(maced.message)
+          .digest()
+          .copy(token, MAC_BODY_OFFSET + BODY_BYTES);
+        return token.toString("base64url");
+      }
       header.copy(token, 0);
       writeBody(signed.body, fields, 0);
       signed.body.copy(token, SIGNED_OFFSET);
@@ -156,12 +257,16 @@ export async function createTrackingTokenIssuer({
       }).copy(token, SIGNED_OFFSET + BODY_BYTES);
       return token.toString("base64url");
     },
+    sessionKeys: () => (previous ? [key, previous] : [key]),
     renewIfDue() {
       if (key.certificate.notAfter - now() > sessionKeyLifetime / 4n) return Promise.resolve();
       renewing ??= fresh()
         .then((next) => {
+          previous = key;
           key = next;
-          header = certificateHeader(next);
+          header = certificateHeader(next, SIGNED_VERSION);
+          macHeader = certificateHeader(next, MAC_VERSION);
+          macKeys = new Map();
         })
         .finally(() => {
           renewing = undefined;
@@ -171,9 +276,9 @@ export async function createTrackingTokenIssuer({
   };
 }
 
-function certificateHeader({ certificate }: SessionKey): Buffer {
+function certificateHeader({ certificate }: SessionKey, version: number): Buffer {
   const header = Buffer.allocUnsafe(SIGNED_OFFSET);
-  header.writeUInt8(VERSION, 0);
+  header.writeUInt8(version, 0);
   header.writeBigUInt64BE(certificate.notAfter, 1);
   Buffer.from(certificate.sessionKey.slice(2), "hex").copy(header, 9);
   Buffer.from(certificate.signature.slice(2), "hex").copy(header, 41);
@@ -181,8 +286,8 @@ function certificateHeader({ certificate }: SessionKey): Buffer {
 }
 
 /**
- * Parses a token without checking any signature. Throws MalformedTokenError for anything that is
- * not a version-2 token.
+ * Parses a token without checking any signature or MAC. Throws MalformedTokenError for anything
+ * that is not a version-2 or version-3 token.
  */
 export function decodeTrackingToken(token: unknown): DecodedTrackingToken {
   if (typeof token !== "string") throw new MalformedTokenError("not a string");
@@ -191,8 +296,10 @@ export function decodeTrackingToken(token: unknown): DecodedTrackingToken {
   if (!TOKEN_ALPHABET.test(token)) throw new MalformedTokenError("not base64url");
   const bytes = Buffer.from(token, "base64url");
   if (bytes.length !== TOKEN_BYTES) throw new MalformedTokenError("wrong byte length");
-  if (bytes.readUInt8(0) !== VERSION) throw new MalformedTokenError(`unknown version ${bytes.readUInt8(0)}`);
-  let o = SIGNED_OFFSET;
+  const version = bytes.readUInt8(0);
+  if (version !== SIGNED_VERSION && version !== MAC_VERSION)
+    throw new MalformedTokenError(`unknown version ${version}`);
+  let o = version === MAC_VERSION ? MAC_BODY_OFFSET : SIGNED_OFFSET;
   const agreementId = readUint256(bytes, o);
   o += 32;
   const flow = bytes.readUInt32BE(o);
@@ -204,48 +311,59 @@ export function decodeTrackingToken(token: unknown): DecodedTrackingToken {
   const expiry = bytes.readBigUInt64BE(o);
   o += 8;
   return {
+    version,
     agreementId,
     flow,
     epoch,
     clickId,
     expiry,
+    ...(version === MAC_VERSION
+      ? { recipientKey: `0x${bytes.toString("hex", SIGNED_OFFSET, MAC_BODY_OFFSET)}` as Hex }
+      : {}),
     certificate: {
       notAfter: bytes.readBigUInt64BE(1),
       sessionKey: `0x${bytes.toString("hex", 9, 41)}` as Hex,
       signature: `0x${bytes.toString("hex", 41, 106)}` as Hex,
     },
-    signature: bytes.subarray(o, o + 64),
+    signature: bytes.subarray(o, o + (version === MAC_VERSION ? TAG_BYTES : 64)),
   };
 }
 
 export interface TrackingTokenVerifier {
   /**
    * Checks that `token` was issued by `referrer` (its session key, certified by its on-chain
-   * signer) for this deployment, and has not expired. Single use is the journal's job.
+   * signer) for this deployment and, for a MAC token, for `recipient`; and that it has not
+   * expired. Single use is the journal's job.
    */
-  verify(token: DecodedTrackingToken, referrer: Address): Promise<void>;
+  verify(token: DecodedTrackingToken, referrer: Address, recipient: Address): Promise<void>;
 }
 
 /**
  * @example
- * const verifier = createTrackingTokenVerifier({ domain: { chainId, agreementBook }, members });
+ * const verifier = createTrackingTokenVerifier({ domain: { chainId, agreementBook }, members, sessionKeysOf });
  * const decoded = decodeTrackingToken(token);
- * await verifier.verify(decoded, flow.from);
+ * await verifier.verify(decoded, flow.from, flow.to);
  */
 export function createTrackingTokenVerifier({
   domain,
   members,
+  sessionKeysOf = () => [],
   now = () => BigInt(Math.floor(Date.now() / 1000)),
 }: {
   domain: TrackingDomain;
   members: MemberRegistry;
+  /** The session keys of a recipient this node serves (its issuer's), for MAC tokens. */
+  sessionKeysOf?: (recipient: Address) => readonly SessionKey[];
   now?: () => bigint;
 }): TrackingTokenVerifier {
   // certificate (member + bytes) → the key that signed it; verifying it once is the slow part.
   const certificates = new Map<string, { signer: Address; publicKey: KeyObject }>();
+  // (referrer session key, recipient session key) → MAC key: one ECDH per pair of keys.
+  const macKeys = new Map<string, Buffer>();
   const signed = signedMessageBuffer(domain);
+  const maced = signedMessageBuffer(domain, MAC_VERSION);
   return {
-    async verify(token, referrer) {
+    async verify(token, referrer, recipient) {
       const t = now();
       if (token.expiry < t) throw new ExpiredTokenError(token.expiry, t);
       if (token.certificate.notAfter < t) throw new ExpiredTokenError(token.certificate.notAfter, t);
@@ -270,6 +388,33 @@ export function createTrackingTokenVerifier({
       const registered = await members.signerOf(member);
       if (registered !== known.signer)
         throw new TamperedTokenError("the session key is not certified by the referrer's on-chain signer");
+      if (token.version === MAC_VERSION) {
+        const recipientKey = token.recipientKey as Hex;
+        const own = sessionKeysOf(recipient).find(
+          (k) => k.certificate.sessionKey.toLowerCase() === recipientKey.toLowerCase(),
+        );
+        if (!own || own.certificate.notAfter < t)
+          throw new TamperedTokenError("the token is keyed for a session key this recipient does not hold");
+        const pairKey = `${token.certificate.sessionKey}${recipientKey}`.toLowerCase();
+        let macKey = macKeys.get(pairKey);
+        if (!macKey) {
+          macKey = deriveTokenMacKey(
+            domain,
+            own.privateKey,
+            known.publicKey,
+            token.certificate.sessionKey,
+            recipientKey,
+          );
+          if (macKeys.size > 10_000) macKeys.clear();
+          macKeys.set(pairKey, macKey);
+        }
+        maced.recipientKey.write(recipientKey.slice(2), 0, 32, "hex");
+        writeBody(maced.body, token, 0);
+        const tag = createHmac("sha256", macKey).update(maced.message).digest();
+        if (token.signature.length !== TAG_BYTES || !timingSafeEqual(tag, token.signature))
+          throw new TamperedTokenError("the token's MAC does not match its fields");
+        return;
+      }
       writeBody(signed.body, token, 0);
       if (
         !verify(

@@ -136,6 +136,8 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     readFlowPact<bigint>(governor, { contract: "CreditLedger", functionName: "balanceOf", args: [member] });
 
   /** A visitor follows the referrer's tracking link; the recipient's landing page reports the arrival unless told not to. */
+  /** Version of every token each flow's referrer handed out (2 signed, 3 MACed for the recipient). */
+  const tokenVersions: number[][] = [[], [], []];
   async function visit(flow: number, { land = true, convert = false } = {}): Promise<bigint> {
     const referrer = nodes[flow];
     const recipient = nodes[(flow + 1) % 3];
@@ -144,6 +146,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     const token = new URL(String(click.headers.get("location"))).searchParams.get(
       LANDING_TOKEN_PARAM,
     ) as string;
+    tokenVersions[flow].push(decodeTrackingToken(token).version);
     if (land) {
       const arrival = await fetch(`${recipient.url}/v1/agreements/${agreementId}/flows/${flow}/arrivals`, {
         method: "POST",
@@ -291,6 +294,12 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     expect(await balanceOf(A)).to.equal(credit(0) - credit(2));
     expect(await balanceOf(B)).to.equal(credit(1) - credit(0));
     expect(await balanceOf(C)).to.equal(credit(2) - credit(1));
+    // Each referrer's node fetched its recipient's session key from the recipient's node (found
+    // at its profile uri) in the background after its first click, then MACed its tokens for it.
+    expect(
+      tokenVersions.map((v) => v.at(-1)),
+      JSON.stringify(tokenVersions),
+    ).to.deep.equal([3, 3, 3]);
   });
 
   /** `flowpact audit` as the auditor runs it: the governor's key holds AUDITOR here. */

@@ -80,6 +80,7 @@ describe("member node: fuzzing every endpoint", function () {
         fc.tuple(id, flow).map(([a, f]) => `/v1/agreements/${a}/flows/${f}/arrivals`),
         fc.constant("/v1/conversions"),
         fc.constant("/healthz"),
+        fc.constant("/v1/session-key"),
         fc.webPath().map((p) => `/${p.replace(/^\/+/, "")}`),
         fc
           .tuple(id, flow, fc.string({ maxLength: 40 }))

@@ -73,11 +73,29 @@ describe("member node: tracking links, tokens and arrivals (real Hardhat registr
     expect(results.filter((r) => r.status === 409)).to.have.length(7);
   });
 
+  it("MACs tokens for the recipient once it holds the recipient's session key (version 3), which the recipient's node serves", async () => {
+    const served = await running.nodes[BOB].app.inject({ method: "GET", url: "/v1/session-key" });
+    expect(served.statusCode).to.equal(200);
+    const certificate = served.json() as { member: string; sessionKey: string; notAfter: string };
+    expect(certificate.member).to.equal(chain.registry.bob.address.toLowerCase());
+    expect(certificate.sessionKey).to.equal(
+      running.nodes[BOB].issuer.sessionKeys()[0].certificate.sessionKey,
+    );
+    await followLink(running, ALICE, first, 0); // alice learns bob's key meanwhile, if she had not yet
+    await new Promise((r) => setTimeout(r, 50));
+    const { token } = await followLink(running, ALICE, first, 0);
+    const decoded = decodeTrackingToken(token);
+    expect(decoded.version).to.equal(3);
+    expect(decoded.recipientKey).to.equal(certificate.sessionKey);
+    expect((await postArrival(running, BOB, first, 0, token)).status).to.equal(201);
+  });
+
   it("refuses tampered tokens with 401 JSON", async () => {
     const { token } = await followLink(running, ALICE, first, 0);
     const bytes = Buffer.from(token, "base64url");
-    // flip one bit in the click id, then in the signature, then in the certificate
-    for (const offset of [160, bytes.length - 5, 50]) {
+    const clickAt = bytes.indexOf(Buffer.from(decodeTrackingToken(token).clickId.slice(2), "hex"));
+    // flip one bit in the click id, then in the signature or MAC, then in the certificate
+    for (const offset of [clickAt + 3, bytes.length - 5, 50]) {
       const tampered = Buffer.from(bytes);
       tampered[offset] ^= 0x01;
       const result = await postArrival(running, BOB, first, 0, tampered.toString("base64url"));

@@ -1,0 +1,137 @@
+import type { KeyObject } from "node:crypto";
+import type { Address, Hex } from "viem";
+import type { MemberRegistry } from "./members";
+import {
+  recoverSessionKeySigner,
+  type SessionKeyCertificate,
+  sessionPublicKey,
+  type TrackingDomain,
+} from "./session-key";
+
+/** A recipient's session key, certified by its on-chain signer (checked). */
+export interface PeerSessionKey {
+  member: Address;
+  /** x coordinate (even y), as in the certificate. */
+  sessionKey: Hex;
+  publicKey: KeyObject;
+  notAfter: bigint;
+}
+
+/**
+ * The session keys of the members this node refers to: what MAC tokens (tracking-token.ts,
+ * version 3) are keyed with. `get` never waits: it answers from the cache and, when a member's
+ * key is unknown or expires within `REFRESH_MARGIN` (members renew theirs a quarter of a day
+ * before it expires, so the new one is there by then), asks for it in the background (once at a time, again
+ * after `retryAfterSeconds` when that failed), so the redirect's hot path issues a signed token
+ * (version 2) until the key is known.
+ */
+export interface PeerSessionKeys {
+  get(member: Address): PeerSessionKey | undefined;
+  /** Waits for the member's key (fetching it when needed); undefined when it cannot be had. */
+  load(member: Address): Promise<PeerSessionKey | undefined>;
+}
+
+/** Seconds before a cached key's expiry from which its member is asked for its next one. */
+const REFRESH_MARGIN = 3_600n;
+
+export interface CreatePeerSessionKeysParameters {
+  domain: TrackingDomain;
+  members: MemberRegistry;
+  /** The member's current certificate, from its node (`GET /v1/session-key`); undefined if none. */
+  fetchCertificate: (member: Address) => Promise<SessionKeyCertificate | undefined>;
+  now: () => bigint;
+  retryAfterSeconds?: bigint;
+}
+
+/**
+ * @example
+ * const peerKeys = createPeerSessionKeys({ domain, members, fetchCertificate, now });
+ * const bob = await peerKeys.load(bobAddress); // then issuer.issue(fields, bobAddress) MACs for bob
+ */
+export function createPeerSessionKeys({
+  domain,
+  members,
+  fetchCertificate,
+  now,
+  retryAfterSeconds = 30n,
+}: CreatePeerSessionKeysParameters): PeerSessionKeys {
+  const known = new Map<string, PeerSessionKey>();
+  const inFlight = new Map<string, Promise<PeerSessionKey | undefined>>();
+  const failedAt = new Map<string, bigint>();
+
+  const fetchKey = async (member: string): Promise<PeerSessionKey | undefined> => {
+    const certificate = await fetchCertificate(member as Address);
+    if (!certificate || certificate.member.toLowerCase() !== member) return undefined;
+    if (certificate.notAfter <= now()) return undefined;
+    const [signer, registered] = await Promise.all([
+      recoverSessionKeySigner(domain, { ...certificate, member: member as Address }),
+      members.signerOf(member as Address),
+    ]);
+    if (signer.toLowerCase() !== registered?.toLowerCase()) return undefined;
+    return {
+      member: member as Address,
+      sessionKey: certificate.sessionKey,
+      publicKey: sessionPublicKey(certificate.sessionKey),
+      notAfter: certificate.notAfter,
+    };
+  };
+
+  const load = (member: Address): Promise<PeerSessionKey | undefined> => {
+    const m = member.toLowerCase();
+    const cached = known.get(m);
+    if (cached && cached.notAfter > now() + REFRESH_MARGIN) return Promise.resolve(cached);
+    let pending = inFlight.get(m);
+    if (!pending) {
+      pending = fetchKey(m)
+        .catch(() => undefined)
+        .then((key) => {
+          if (key) {
+            known.set(m, key);
+            failedAt.delete(m);
+          } else failedAt.set(m, now());
+          return key ?? (cached && cached.notAfter > now() ? cached : undefined);
+        })
+        .finally(() => inFlight.delete(m));
+      inFlight.set(m, pending);
+    }
+    return pending;
+  };
+
+  return {
+    get(member) {
+      const m = member.toLowerCase();
+      const cached = known.get(m);
+      const t = now();
+      if (cached && cached.notAfter > t + REFRESH_MARGIN) return cached;
+      const failed = failedAt.get(m);
+      if (failed === undefined || t - failed >= retryAfterSeconds) load(member).catch(() => {});
+      return cached && cached.notAfter > t ? cached : undefined;
+    },
+    load,
+  };
+}
+
+/**
+ * A member's current session key certificate from its node (`GET <url>/v1/session-key`);
+ * undefined when there is no URL, or the node does not answer one in time.
+ */
+export async function fetchSessionKeyCertificate(
+  url: string | undefined,
+  timeoutMs = 5_000,
+): Promise<SessionKeyCertificate | undefined> {
+  if (!url) return undefined;
+  const response = await fetch(`${url.replace(/\/$/, "")}/v1/session-key`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!response.ok) return undefined;
+  const body = (await response.json()) as Record<string, unknown>;
+  const hex = (v: unknown, bytes: number) =>
+    typeof v === "string" && new RegExp(`^0x[0-9a-fA-F]{${2 * bytes}}$`).test(v) ? (v as Hex) : undefined;
+  const member = hex(body.member, 20);
+  const sessionKey = hex(body.sessionKey, 32);
+  const signature = hex(body.signature, 65);
+  const notAfter =
+    typeof body.notAfter === "string" && /^\d{1,20}$/.test(body.notAfter) ? BigInt(body.notAfter) : undefined;
+  if (!member || !sessionKey || !signature || notAfter === undefined) return undefined;
+  return { member: member as Address, sessionKey, signature, notAfter };
+}
