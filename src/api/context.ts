@@ -19,4 +19,6 @@ export interface ApiContext {
   submissionWindowSeconds: number;
   acceptProposal?: ProposalAction;
   rejectProposal?: ProposalAction;
+  /** The latest HTML audit report on disk, if an auditor writes one for this dashboard. */
+  auditReportFile?: string;
 }

@@ -30,6 +30,8 @@ export interface CreateApiServerOptions {
   now?: () => number;
   /** Seconds after an epoch's end during which a missing batch still counts as pending (default 3600). */
   submissionWindowSeconds?: number;
+  /** An auditor's latest self-contained HTML report, served at `/audits/latest.html`. */
+  auditReportFile?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     submissionWindowSeconds: options.submissionWindowSeconds ?? 3600,
     acceptProposal: options.acceptProposal,
     rejectProposal: options.rejectProposal,
+    auditReportFile: options.auditReportFile,
   };
   const openapi = createOpenApiCollector();
   app.addHook("onRoute", openapi.onRoute);

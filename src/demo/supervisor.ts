@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Address } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
@@ -403,6 +404,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       store,
       dashboardDir,
       submissionWindowSeconds: 600,
+      auditReportFile: path.join(paths.audits, "latest.html"),
       now: () => Number(clock.now()),
       acceptProposal: async (m, agreementId) => ({
         hash: (await acceptAgreement(member(m), { agreementId })).hash,

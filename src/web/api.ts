@@ -145,6 +145,8 @@ export interface BalanceHistory {
 
 export interface Audits {
   total: number;
+  /** The latest HTML audit report, when the auditor writes one. */
+  reportUrl: string | null;
   verdicts: Record<string, number>;
   attestations: Array<{
     id: string;

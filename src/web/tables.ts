@@ -219,8 +219,16 @@ export function renderAudits(container: HTMLElement, audits: Audits, names: Name
         ` #${d.agreementId} flow ${d.flow}, epoch ${d.epoch}: claimed ${d.claimedCount ?? "?"}, counter ${d.counterCount}${d.resolvedCount !== null ? `, resolved ${d.resolvedCount}` : ""}`,
       ),
     );
+  const report = audits.reportUrl
+    ? h(
+        "a",
+        { id: "audit-report", href: audits.reportUrl, target: "_blank", rel: "noopener" },
+        "Latest audit report ↗",
+      )
+    : h("span", {});
   container.replaceChildren(
     chips,
+    report,
     list,
     h("h3", {}, "Disputes"),
     h(

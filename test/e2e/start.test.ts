@@ -250,6 +250,10 @@ describe("npm start: the whole demo consortium", function () {
     const pattern = report.findings.find((f) => f.code === "under-reporting-disputes");
     if (pattern)
       expect(String(pattern.evidence.recipient).toLowerCase()).to.equal(demo.roles?.dishonest.toLowerCase());
+    // The dashboard links the latest report: the self-contained HTML, verdict first.
+    const html = await fetch(`${api}/audits/latest.html`);
+    expect(html.status).to.equal(200);
+    expect(await html.text()).to.contain("Verdict:");
   });
 
   it("stops every process on Ctrl-C", async () => {

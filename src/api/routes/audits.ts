@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context";
+import { NotFoundError } from "../errors";
 import { toInt, toIntOrNull } from "../format";
 import { errorResponses, pageMeta, pagingQuery } from "../schemas";
 
@@ -28,7 +30,21 @@ interface DisputeRow {
   count: bigint | null;
 }
 
+/** Where the latest HTML audit report is served. */
+const LATEST_REPORT_PATH = "/audits/latest.html";
+
 export function registerAuditRoutes(app: FastifyInstance, ctx: ApiContext) {
+  app.get(LATEST_REPORT_PATH, { schema: { hide: true } }, async (_request, reply) => {
+    const file = ctx.auditReportFile;
+    if (!file || !existsSync(file))
+      throw new NotFoundError("no audit report yet: the auditor writes one after its first audit");
+    // Self-contained (inline styles and charts); no script may run from it.
+    return reply
+      .type("text/html; charset=utf-8")
+      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+      .send(readFileSync(file, "utf8"));
+  });
+
   app.get<{ Querystring: { limit: number; offset: number } }>(
     "/api/audits",
     {
@@ -42,6 +58,10 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ApiContext) {
             type: "object",
             properties: {
               ...pageMeta,
+              reportUrl: {
+                type: ["string", "null"],
+                description: "The latest HTML audit report, when an auditor writes one for this dashboard",
+              },
               verdicts: { type: "object", additionalProperties: { type: "integer" } },
               attestations: {
                 type: "array",
@@ -103,6 +123,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ApiContext) {
         total: toInt(n),
         limit,
         offset,
+        reportUrl: ctx.auditReportFile && existsSync(ctx.auditReportFile) ? LATEST_REPORT_PATH : null,
         verdicts: Object.fromEntries(verdicts.map((v) => [v.verdict, toInt(v.n)])),
         attestations: attestations.map((a) => ({
           id: a.attestation_id.toString(),

@@ -36,6 +36,7 @@ describe("dashboard API routes", function () {
       now: () => NOW,
       submissionWindowSeconds: 2 * EPOCH,
       dashboardDir,
+      auditReportFile: path.join(dashboardDir, "audit-latest.html"),
       acceptProposal: async (member, id) => {
         accepted.push([member, id]);
         return { hash: `0x${"12".repeat(32)}` };
@@ -208,6 +209,20 @@ describe("dashboard API routes", function () {
     expect(body.attestations.length).to.equal(2);
     expect(body.verdicts).to.deep.equal({ clean: 2, anomalies: 1 });
     expect(body.disputes.map((d: { status: string }) => d.status)).to.have.members(["open", "resolved"]);
+  });
+
+  it("serves the auditor's latest HTML report once there is one, and links it from /api/audits", async () => {
+    const missing = await app.inject({ method: "GET", url: "/audits/latest.html" });
+    expect(missing.statusCode).to.equal(404);
+    expect(missing.json().error).to.equal("NotFound");
+    expect((await get("/api/audits")).body.reportUrl).to.equal(null);
+    writeFileSync(path.join(dashboardDir, "audit-latest.html"), "<!doctype html><h1>Verdict: OK</h1>");
+    const report = await app.inject({ method: "GET", url: "/audits/latest.html" });
+    expect(report.statusCode).to.equal(200);
+    expect(report.headers["content-type"]).to.contain("text/html");
+    expect(report.headers["content-security-policy"]).to.contain("default-src 'none'");
+    expect(report.body).to.contain("Verdict: OK");
+    expect((await get("/api/audits")).body.reportUrl).to.equal("/audits/latest.html");
   });
 
   it("member proposals: list, accept and reject through the injected actions, with 4xx for bad requests", async () => {
