@@ -113,8 +113,11 @@ export function searchPairs(
       keys.push(edges.pairLow[q] * n + edges.pairHigh[q]);
       scores.push(contribution[q]);
     }
-    keys.push(...pricing.improving);
-    scores.push(...pricing.improvingScore);
+    // A loop, not push(...list): a spread of 100,000s of pairs overflows the call stack.
+    for (let x = 0; x < pricing.improving.length; x++) {
+      keys.push(pricing.improving[x]);
+      scores.push(pricing.improvingScore[x]);
+    }
     if (secondsLeft() <= 0) break;
   }
   return { best, bound, rounds: done };

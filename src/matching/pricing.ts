@@ -160,7 +160,7 @@ export function priceAllPairs(
   const supplyStamp = new Int32Array(p.supplyIds.length);
   const offerTouched: number[] = [];
   const shortlist = new PartnerShortlist(n, perMember);
-  const slotsMax = Math.max(0, ...p.partnerSlots);
+  const slotsMax = p.partnerSlots.reduce((max, k) => Math.max(max, k), 0);
   const topKappa = new TopK(n, slotsMax, p.partnerSlots);
   const topPlain = new TopK(n, slotsMax, p.partnerSlots);
   const senderTop = new TopK(n, slotsMax, p.partnerSlots);
