@@ -1,6 +1,6 @@
 import { type Address, type Hash, type LocalAccount, type PublicClient, parseEventLogs } from "viem";
 import { settlementAbi } from "../abi/contracts";
-import { createAuditorWallet } from "./auditor-wallet";
+import { type AuditorWallet, createAuditorWallet } from "./auditor-wallet";
 import { requestBatchProofs } from "./batch-proofs";
 import type { AuditedBatch, AuditModel } from "./model";
 import type { ProofRequestDomain } from "./proof-request";
@@ -65,7 +65,7 @@ export async function resolveDisputes(
   );
   const open = model.batches.filter((b) => b.status === "disputed");
   const resolutions: DisputeResolution[] = [];
-  let wallet: Awaited<ReturnType<typeof createAuditorWallet>> | undefined;
+  let wallet: AuditorWallet | undefined;
   for (const batch of open) {
     // What the contract settles of the claim: its count, at most the flow's cap (bigints: no Math.min).
     let claimed = batch.count;

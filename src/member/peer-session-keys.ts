@@ -85,10 +85,11 @@ export function createPeerSessionKeys({
       pending = fetchKey(m)
         .catch(() => undefined)
         .then((key) => {
-          if (key) {
-            known.set(m, key);
-            failedAt.delete(m);
-          } else failedAt.set(m, now());
+          if (key) known.set(m, key);
+          // No key, or the same one again (the member has not renewed yet): ask again only after
+          // `retryAfterSeconds`, not on every redirect of the key's last hour.
+          if (!key || key.sessionKey === cached?.sessionKey) failedAt.set(m, now());
+          else failedAt.delete(m);
           return key ?? (cached && cached.notAfter > now() ? cached : undefined);
         })
         .finally(() => inFlight.delete(m));
