@@ -1,5 +1,6 @@
 import { assignmentObjective, type FlowAssignment } from "./assignment";
 import type { EdgeSet } from "./candidates";
+import { diveOnSupport } from "./diving";
 import { solveGreedy } from "./greedy";
 import { type Highs, runHighs } from "./highs";
 import { buildMatchingModel } from "./model";
@@ -47,9 +48,10 @@ const PAIRS_ADDED_PER_MEMBER = 3;
  * positive Lagrangian profit, until the restricted LP would exceed `MAX_RESTRICTED_PAIRS`; each
  * pricing also yields a proven upper bound on the whole instance (see `pricing.ts`). The LP is
  * rounded (pairs by LP surplus within the partner limits, flows re-solved, repaired, filled
- * greedily); a restricted MIP follows only when the restricted model is as small as an exact one.
- * The best of greedy, pair search, rounding and MIP is returned, so the engine never returns less
- * than the greedy baseline. Every step is chosen by size rules; the time limit is only a safety
+ * greedily) and dived (`diving.ts`: over-subscribed members' weakest pairs closed one LP at a
+ * time); a restricted MIP follows only when the restricted model is as small as an exact one.
+ * The best of greedy, pair search, rounding, diving and MIP is returned, so the engine never
+ * returns less than the greedy baseline. Every step is chosen by size rules; the time limit is only a safety
  * net (and bounds the exact MIP), and the solve time is the only clock the engine reads.
  */
 export function solveMatching(
@@ -185,6 +187,13 @@ export function solveMatching(
   notes.push(
     `greedy ${greedyObjective.toFixed(2)} (${greedySeconds.toFixed(1)} s), LP rounding ${roundedObjective.toFixed(2)} (at ${elapsed().toFixed(1)} s)`,
   );
+  // Second primal heuristic: close over-subscribed members' weakest pairs one LP at a time.
+  const dived = relaxed.some((v) => v > 1e-9)
+    ? diveOnSupport(highs, p, edges, relaxed, () => config.timeLimitSeconds - elapsed())
+    : [];
+  const divedObjective = assignmentObjective(dived);
+  if (divedObjective > assignmentObjective(incumbent)) incumbent = dived;
+  notes.push(`LP diving ${divedObjective.toFixed(2)} (at ${elapsed().toFixed(1)} s)`);
 
   let mipStatus: number = highs.constants.modelStatus.notSet;
   let mipDualBound = Number.POSITIVE_INFINITY;
