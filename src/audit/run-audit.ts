@@ -57,6 +57,12 @@ export interface RunAuditOptions {
    * before these resolutions; they are in `resolutions` and the summary.
    */
   resolveDisputes?: boolean;
+  /**
+   * With `resolveDisputes`: seconds after a batch's challenge window closed within which its
+   * referrer must answer; past it, an unanswered dispute is decided against the claim
+   * (`--answer-deadline`). Unset: unanswered disputes stay open.
+   */
+  answerDeadlineSeconds?: bigint;
   onProgress?: (progress: AuditProgress) => void;
 }
 
@@ -173,6 +179,7 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
       auditor: options.auditor,
       domain,
       nodeUrls: nodeUrls ?? {},
+      answerDeadlineSeconds: options.answerDeadlineSeconds,
     });
   }
   const html = renderHtmlReport(report, { explorerTxUrl: options.explorerTxUrl, attestation, reportHash });

@@ -52,7 +52,9 @@ export function formatTerminalSummary(
     const batch = `agreement ${r.agreementId} flow ${r.flow} epoch ${r.epoch}`;
     lines.push(
       r.outcome === "resolved"
-        ? `dispute resolved: ${batch}, ${r.resolvedCount} owed (claimed ${r.claimed}, recipient counted ${r.counterCount}, ${r.proven} receipts proven), bond to the ${r.disputeUpheld ? "recipient" : "referrer"} (tx ${r.transactionHash})`
+        ? r.byDefault
+          ? `dispute resolved by default: ${batch}, the recipient's ${r.resolvedCount} stand (claimed ${r.claimed}): the referrer did not answer by its deadline (${r.reason}), bond to the recipient (tx ${r.transactionHash})`
+          : `dispute resolved: ${batch}, ${r.resolvedCount} owed (claimed ${r.claimed}, recipient counted ${r.counterCount}, ${r.proven} receipts proven), bond to the ${r.disputeUpheld ? "recipient" : "referrer"} (tx ${r.transactionHash})`
         : `dispute ${r.outcome === "failed" ? "resolution failed" : "left open"}: ${batch}: ${r.reason}`,
     );
   }

@@ -327,6 +327,16 @@ describe("flowpact CLI (separate process, real Hardhat node)", function () {
         ],
         [["credit", "transfer", B, "5"], {}, /^error: no signing key: set FLOWPACT_PRIVATE_KEY/],
         [
+          ["audit", "--answer-deadline", "7d"],
+          as(aKey),
+          /^error: --answer-deadline only applies with --resolve-disputes: add it, or drop the deadline$/,
+        ],
+        [
+          ["audit", "--resolve-disputes", "--answer-deadline", "soon"],
+          as(aKey),
+          /--answer-deadline <duration>'.* must be a duration such as "3600"/,
+        ],
+        [
           ["credit", "transfer", B, "5"],
           as("0x1234" as Hex),
           /^error: FLOWPACT_PRIVATE_KEY must be 0x followed by 64 hex digits$/,

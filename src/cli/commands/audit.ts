@@ -1,8 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Address } from "viem";
 import { examples, withContext } from "../action";
+import { UsageError } from "../errors";
 import { emit } from "../output";
-import { parseAddress, parseAmount, parsePositive, parseUrl } from "../parse";
+import { parseAddress, parseAmount, parseDuration, parsePositive, parseUrl } from "../parse";
 
 interface AuditOptions {
   from?: bigint;
@@ -13,6 +14,7 @@ interface AuditOptions {
   out?: string;
   attest?: boolean;
   resolveDisputes?: boolean;
+  answerDeadline?: bigint;
 }
 
 /** `<member>=<url>`: where a member's node answers proof requests. */
@@ -52,8 +54,18 @@ export function registerAuditCommand(program: Command): void {
         "--resolve-disputes",
         "resolve every open dispute on chain from the referrer's receipt proofs: what it proves is owed (needs the auditor key)",
       )
+      .addOption(
+        new Option(
+          "--answer-deadline <duration>",
+          'with --resolve-disputes: a referrer whose node has not answered this long after its challenge window closed loses the dispute (the recipient\'s count stands), e.g. "7d"; without it unanswered disputes stay open',
+        ).argParser(parseDuration),
+      )
       .action(
         withContext(async (ctx, o: AuditOptions) => {
+          if (o.answerDeadline !== undefined && !o.resolveDisputes)
+            throw new UsageError(
+              "--answer-deadline only applies with --resolve-disputes: add it, or drop the deadline",
+            );
           const config = ctx.config();
           const hasKey = config.privateKey !== undefined || config.keystore !== undefined;
           // The key signs proof requests and the attestation; without --attest it is optional.
@@ -73,6 +85,7 @@ export function registerAuditCommand(program: Command): void {
             outDir: o.out,
             attest: o.attest === true,
             resolveDisputes: o.resolveDisputes === true,
+            answerDeadlineSeconds: o.answerDeadline,
           });
           emit(
             ctx.json,

@@ -449,5 +449,36 @@ describe("auditor on a real Hardhat node", function () {
         again.resolutions.map((x) => `${x.agreementId}/${x.flow}/${x.epoch}:${x.outcome}`),
       ).to.deep.equal(["1/2/2:unanswered"]);
     });
+
+    it("decides an unanswered dispute against the claim once the referrer's answer deadline has passed", async () => {
+      const { [members[2]]: _unknown, ...known } = realNodeUrls();
+      const withDeadline = () =>
+        runAudit({
+          ...auditOptions(),
+          nodeUrls: known,
+          resolveDisputes: true,
+          answerDeadlineSeconds: 3_600n,
+        });
+      const early = await withDeadline();
+      expect(early.resolutions.map((x) => x.outcome)).to.deep.equal(["unanswered"]);
+      expect((await batchOf(1n, 2n, 2n)).status).to.equal(3); // still Disputed: the deadline is ahead
+      const recipientBond = await bondOf(1);
+      // Past the challenge window (600 s) and the hour the referrer had to answer.
+      await chain.advance(600 + 3_600);
+      const late = await withDeadline();
+      expect(late.resolutions).to.have.length(1);
+      expect(late.resolutions[0]).to.deep.include({
+        outcome: "resolved",
+        byDefault: true,
+        proven: 0,
+        resolvedCount: 2n,
+        disputeUpheld: true,
+      });
+      const batch = await batchOf(1n, 2n, 2n);
+      expect(batch.status).to.equal(5); // Resolved
+      expect(batch.settledCount).to.equal(2n); // #1's count stands
+      expect(await bondOf(1)).to.equal(recipientBond + 10n ** 18n);
+      expect(late.summary).to.contain("dispute resolved by default: agreement 1 flow 2 epoch 2");
+    });
   });
 });
