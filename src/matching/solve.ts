@@ -51,8 +51,9 @@ const PAIRS_ADDED_PER_MEMBER = 3;
  * greedily) and dived (`diving.ts`: over-subscribed members' weakest pairs closed one LP at a
  * time); a restricted MIP follows only when the restricted model is as small as an exact one.
  * The best of greedy, pair search, rounding, diving and MIP is returned, so the engine never
- * returns less than the greedy baseline. Every step is chosen by size rules; the time limit is only a safety
- * net (and bounds the exact MIP), and the solve time is the only clock the engine reads.
+ * returns less than the greedy baseline. Every step is chosen by size rules; the time limit is
+ * only a safety net (and bounds the exact MIP), and the solve time is the only clock the engine
+ * reads.
  */
 export function solveMatching(
   highs: Highs,
@@ -179,7 +180,8 @@ export function solveMatching(
 
   // Primal heuristic: open the pairs the LP likes best, re-solve the flows, round, fill greedily.
   // Nothing to round when the restricted LP stopped before its first solution (time limit).
-  const rounded = relaxed.some((v) => v > 1e-9)
+  const hasLpSolution = relaxed.some((v) => v > 1e-9);
+  const rounded = hasLpSolution
     ? roundedSolution(highs, p, edges, relaxed, Math.max(1, config.timeLimitSeconds - elapsed()))
     : [];
   const roundedObjective = assignmentObjective(rounded);
@@ -188,7 +190,7 @@ export function solveMatching(
     `greedy ${greedyObjective.toFixed(2)} (${greedySeconds.toFixed(1)} s), LP rounding ${roundedObjective.toFixed(2)} (at ${elapsed().toFixed(1)} s)`,
   );
   // Second primal heuristic: close over-subscribed members' weakest pairs one LP at a time.
-  const dived = relaxed.some((v) => v > 1e-9)
+  const dived = hasLpSolution
     ? diveOnSupport(highs, p, edges, relaxed, () => config.timeLimitSeconds - elapsed())
     : [];
   const divedObjective = assignmentObjective(dived);
