@@ -165,13 +165,43 @@ contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
     }
 
     /// @inheritdoc IAgreementTerms
-    function settleableEpochs(uint256 agreementId) external view returns (uint64) {
+    function settleableEpochs(uint256 agreementId) public view returns (uint64) {
         Agreement storage agreement = _agreements[agreementId];
         if (agreement.status == AgreementStatus.Active) {
             return (agreement.schedule.end - agreement.schedule.start) / agreement.schedule.epochLength;
         }
         if (agreement.status == AgreementStatus.Terminated) return agreement.terminationEpoch;
         return 0;
+    }
+
+    /// @inheritdoc IAgreementTerms
+    function settlementTerms(
+        uint256 agreementId,
+        uint256 flowIndex,
+        uint64 epoch
+    )
+        external
+        view
+        returns (
+            AgreementStatus status_,
+            uint256 flowCount_,
+            uint64 settleableEpochs_,
+            uint64 epochStart,
+            uint64 epochEnd_,
+            Flow memory flow
+        )
+    {
+        status_ = agreementStatus(agreementId);
+        flowCount_ = _agreements[agreementId].flows.length;
+        settleableEpochs_ = settleableEpochs(agreementId);
+        AgreementSchedule storage s = _agreements[agreementId].schedule;
+        // In 256 bits: an epoch far beyond the schedule must not overflow (it is refused as not
+        // settleable by the caller); such bounds are clamped to type(uint64).max.
+        uint256 start = uint256(s.start) + uint256(epoch) * s.epochLength;
+        uint256 end = start + s.epochLength;
+        epochStart = start > type(uint64).max ? type(uint64).max : uint64(start);
+        epochEnd_ = end > type(uint64).max ? type(uint64).max : uint64(end);
+        if (flowIndex < flowCount_) flow = _agreements[agreementId].flows[flowIndex];
     }
 
     // ---------------------------------------------------------------- other views

@@ -24,6 +24,9 @@ contract Consortium is AccessControl, IConsortium {
     mapping(address member => MemberStatus) private _status;
     mapping(address member => MemberProfile) private _profile;
     uint256 private _activeMembers;
+    mapping(address member => uint64) private _leftAt;
+    /// @dev Suspension periods `[start, end)`, oldest first; `end` is 0 while one runs.
+    mapping(address member => uint64[2][]) private _suspensions;
 
     /// @param governor The first governor (a multisig in production); it can grant every role.
     constructor(address governor) {
@@ -131,6 +134,23 @@ contract Consortium is AccessControl, IConsortium {
         return _activeMembers;
     }
 
+    /// @inheritdoc IConsortiumRoles
+    function leftAt(address member) external view returns (uint64) {
+        return _leftAt[member];
+    }
+
+    /// @inheritdoc IConsortiumRoles
+    function suspendedThroughout(address member, uint64 from, uint64 to) external view returns (bool) {
+        uint64[2][] storage periods = _suspensions[member];
+        // Newest first: settlement asks about recent epochs.
+        for (uint256 i = periods.length; i != 0; --i) {
+            uint64 start = periods[i - 1][0];
+            uint64 end = periods[i - 1][1];
+            if (start <= from) return end == 0 || to <= end;
+        }
+        return false;
+    }
+
     // ---------------------------------------------------------------- internal
 
     /// @dev The one place a member's status changes: checks the expected current status, keeps
@@ -146,6 +166,12 @@ contract Consortium is AccessControl, IConsortium {
         } else if (from == MemberStatus.Admitted) {
             --_activeMembers;
         }
+        if (to == MemberStatus.Suspended) {
+            _suspensions[member].push([uint64(block.timestamp), 0]);
+        } else if (from == MemberStatus.Suspended) {
+            _suspensions[member][_suspensions[member].length - 1][1] = uint64(block.timestamp);
+        }
+        if (to == MemberStatus.Exited) _leftAt[member] = uint64(block.timestamp);
         emit MemberStatusChanged(member, from, to, reason);
     }
 

@@ -11,9 +11,12 @@ import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
 import {AgreementStatus, Flow} from "./types/AgreementTypes.sol";
 
-/// @title FlowPact settlement: co-signed or challengeable Merkle batches, paid in mutual credit.
-/// @notice Invariant: each (agreement, flow, epoch) has at most one batch, and the credits it
-/// posts (`settledCount * rate`, all through `_settle`) never exceed `min(count, cap) * rate`.
+/// @title FlowPact settlement: batches settled on the recipient's acknowledgements, paid in
+/// mutual credit.
+/// @notice Invariants: each (agreement, flow, epoch) has at most one batch; the credits it posts
+/// (`settledCount * rate`, all through `_settle`) never exceed `min(count, cap) * rate`; and
+/// nothing above the recipient's signed count settles unless the recipient let the claim pass
+/// unchallenged (its signature, or its silence during the challenge window, is the only evidence).
 contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
     bytes32 private constant _GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
     bytes32 private constant _AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
@@ -21,9 +24,33 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
     /// @dev Longest challenge or submission window: a year keeps every deadline far from 2^64.
     uint64 private constant _MAX_WINDOW = 365 days;
 
-    /// @dev Fixed by the protocol; the TypeScript receipts library signs exactly this type.
-    bytes32 private constant _BATCH_TYPEHASH =
-        keccak256("Batch(uint256 agreementId,uint256 flow,uint64 epoch,uint64 count,bytes32 root)");
+    /// @dev Fixed by the protocol; the TypeScript receipts library signs exactly this type. It
+    /// names the signer's role (the recipient) and is bound to chain id and this contract by the
+    /// EIP-712 domain.
+    bytes32 private constant _ACKNOWLEDGEMENT_TYPEHASH =
+        keccak256(
+            "Acknowledgement(address recipient,uint256 agreementId,uint256 flow,uint64 epoch,uint64 count,bytes32 root)"
+        );
+
+    /// @dev A submission-window change: epochs that end at or after `effectiveFrom` use `window`.
+    struct WindowChange {
+        uint64 effectiveFrom;
+        uint64 window;
+    }
+
+    /// @dev A pause `[start, end)` and the total paused time before it (`end` 0 while running).
+    struct PauseRecord {
+        uint64 start;
+        uint64 end;
+        uint64 pausedBefore;
+    }
+
+    /// @dev What the checks of a new batch found: the flow's terms and the epoch's bounds.
+    struct Submission {
+        Flow terms;
+        uint64 epochStart;
+        uint64 epochEnd;
+    }
 
     IAgreementTerms private immutable _AGREEMENTS;
     ICreditLedger private immutable _LEDGER;
@@ -32,8 +59,9 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
     mapping(address account => uint256) private _bondBalances;
     uint256 private _attestationCount;
     uint64 private _challengeWindow;
-    uint64 private _submissionWindow;
     uint256 private _disputeBond;
+    WindowChange[] private _submissionWindows;
+    PauseRecord[] private _pauses;
 
     constructor(
         IConsortiumRoles consortium_,
@@ -42,7 +70,7 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         uint64 challengeWindow_,
         uint64 submissionWindow_,
         uint256 disputeBond_
-    ) ConsortiumGated(consortium_) EIP712("FlowPact Settlement", "1") {
+    ) ConsortiumGated(consortium_) EIP712("FlowPact Settlement", "2") {
         if (address(agreements_) == address(0)) revert SettlementInvalidParameter(0);
         if (address(ledger_) == address(0)) revert SettlementInvalidParameter(0);
         _AGREEMENTS = agreements_;
@@ -61,31 +89,48 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         bytes32 root,
         bytes calldata recipientSignature
     ) external whenNotPaused {
-        Flow memory terms = _checkSubmission(agreementId, flow, epoch, count);
-        // The signer is looked up now: a member that rotated its key signs with the new one.
-        address signer = _consortium().signerOf(terms.to);
-        bytes32 digest = batchDigest(agreementId, flow, epoch, count, root);
-        if (signer == address(0) || !SignatureChecker.isValidSignatureNow(signer, digest, recipientSignature)) {
-            revert SettlementInvalidCoSignature(terms.to, signer);
-        }
-        Batch storage batch = _batches[agreementId][flow][epoch];
-        batch.status = BatchStatus.Committed;
-        batch.count = count;
-        batch.root = root;
-        emit BatchCommitted(agreementId, flow, epoch, count, root, terms.from, terms.to);
-        _settle(agreementId, flow, epoch, terms, batch, _capped(count, terms));
+        _commit(agreementId, flow, epoch, count, root, recipientSignature);
     }
 
     /// @inheritdoc ISettlement
-    function claim(uint256 agreementId, uint256 flow, uint64 epoch, uint64 count, bytes32 root) external whenNotPaused {
-        _checkSubmission(agreementId, flow, epoch, count);
+    function commitMany(SignedBatch[] calldata batches) external whenNotPaused {
+        for (uint256 i = 0; i < batches.length; ++i) {
+            SignedBatch calldata b = batches[i];
+            _commit(
+                b.agreementId,
+                b.flow,
+                b.epoch,
+                b.acknowledgement.count,
+                b.acknowledgement.root,
+                b.acknowledgement.signature
+            );
+        }
+    }
+
+    /// @inheritdoc ISettlement
+    function claim(
+        uint256 agreementId,
+        uint256 flow,
+        uint64 epoch,
+        uint64 count,
+        bytes32 root,
+        Acknowledgement calldata acknowledgement
+    ) external whenNotPaused {
+        Submission memory s = _checkSubmission(agreementId, flow, epoch, count);
+        uint64 acknowledged = acknowledgement.count;
+        if (count <= acknowledged) revert SettlementClaimNotAboveAcknowledgement(count, acknowledged);
+        if (acknowledged != 0) {
+            _checkAcknowledgement(agreementId, flow, epoch, s.terms.to, acknowledgement);
+        }
         Batch storage batch = _batches[agreementId][flow][epoch];
         uint64 challengeEnds = uint64(block.timestamp) + _challengeWindow;
         batch.status = BatchStatus.Claimed;
         batch.count = count;
         batch.root = root;
         batch.challengeEnds = challengeEnds;
-        emit BatchClaimed(agreementId, flow, epoch, count, root, challengeEnds);
+        batch.acknowledgedCount = acknowledged;
+        emit BatchClaimed(agreementId, flow, epoch, count, root, challengeEnds, acknowledged);
+        _settle(agreementId, flow, epoch, s.terms, batch, _capped(acknowledged, s.terms));
     }
 
     /// @inheritdoc ISettlement
@@ -101,19 +146,28 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         _expectStatus(agreementId, flow, epoch, batch, BatchStatus.Claimed);
         Flow memory terms = _AGREEMENTS.flowAt(agreementId, flow);
         if (msg.sender != terms.to) revert SettlementNotRecipient(msg.sender, terms.to);
+        uint64 leftAt = _consortium().leftAt(msg.sender);
+        if (leftAt != 0) revert SettlementPartyLeft(msg.sender, leftAt, uint64(block.timestamp));
         if (block.timestamp >= batch.challengeEnds) {
             revert SettlementChallengeWindowClosed(agreementId, flow, epoch, batch.challengeEnds);
         }
         uint64 claimed = _capped(batch.count, terms);
         if (counterCount >= claimed) revert SettlementDisputeNotLower(counterCount, claimed);
+        uint64 acknowledged = _capped(batch.acknowledgedCount, terms);
+        if (counterCount < acknowledged) revert SettlementDisputeBelowAcknowledgement(counterCount, acknowledged);
         if (msg.value != _disputeBond) revert SettlementWrongDisputeBond(msg.value, _disputeBond);
         batch.status = BatchStatus.Disputed;
         batch.counterCount = counterCount;
         batch.counterRoot = counterRoot;
+        // The answer window: the referrer (or an auditor) may show a higher acknowledgement until then.
+        batch.challengeEnds = uint64(block.timestamp) + _challengeWindow;
         // Fits: the bond is capped at type(uint128).max when set.
         batch.bond = uint128(msg.value);
         emit BatchDisputed(agreementId, flow, epoch, counterCount, counterRoot, msg.value);
-        _settle(agreementId, flow, epoch, terms, batch, counterCount);
+        // Cannot underflow: counterCount >= acknowledged was checked above.
+        unchecked {
+            _settle(agreementId, flow, epoch, terms, batch, counterCount - acknowledged);
+        }
     }
 
     /// @inheritdoc ISettlement
@@ -126,7 +180,17 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         Flow memory terms = _AGREEMENTS.flowAt(agreementId, flow);
         batch.status = BatchStatus.Finalised;
         emit BatchFinalised(agreementId, flow, epoch);
-        _settle(agreementId, flow, epoch, terms, batch, _capped(batch.count, terms));
+        // Cannot underflow: the acknowledged count is below the claimed count (checked in claim).
+        unchecked {
+            _settle(
+                agreementId,
+                flow,
+                epoch,
+                terms,
+                batch,
+                _capped(batch.count, terms) - _capped(batch.acknowledgedCount, terms)
+            );
+        }
     }
 
     /// @inheritdoc ISettlement
@@ -134,29 +198,44 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         uint256 agreementId,
         uint256 flow,
         uint64 epoch,
-        uint64 resolvedCount,
-        bool disputeUpheld
-    ) external whenNotPaused onlyConsortiumRole(_AUDITOR_ROLE) {
+        Acknowledgement calldata acknowledgement
+    ) external whenNotPaused {
         Batch storage batch = _batches[agreementId][flow][epoch];
         _expectStatus(agreementId, flow, epoch, batch, BatchStatus.Disputed);
         Flow memory terms = _AGREEMENTS.flowAt(agreementId, flow);
-        if (msg.sender == terms.from || msg.sender == terms.to) revert SettlementAuditorIsParty(msg.sender);
-        uint64 claimed = _capped(batch.count, terms);
-        uint64 undisputed = batch.counterCount;
-        if (resolvedCount < undisputed || resolvedCount > claimed) {
-            revert SettlementResolutionOutOfRange(resolvedCount, undisputed, claimed);
+        _checkResolver(terms);
+        uint64 counterCount = batch.counterCount;
+        if (acknowledgement.count <= counterCount) {
+            revert SettlementAcknowledgementNotAboveDispute(acknowledgement.count, counterCount);
         }
+        _checkAcknowledgement(agreementId, flow, epoch, terms.to, acknowledgement);
+        uint64 claimed = _capped(batch.count, terms);
+        uint64 resolvedCount = acknowledgement.count < claimed ? acknowledgement.count : claimed;
         uint256 bond = batch.bond;
         batch.status = BatchStatus.Resolved;
         batch.bond = 0;
-        emit DisputeResolved(agreementId, flow, epoch, resolvedCount, disputeUpheld, msg.sender);
-        if (bond != 0) _creditBond(disputeUpheld ? terms.to : terms.from, bond);
-        uint64 rest;
-        // Cannot underflow: resolvedCount >= undisputed was checked above.
+        emit DisputeResolved(agreementId, flow, epoch, resolvedCount, false, msg.sender);
+        if (bond != 0) _creditBond(terms.from, bond);
+        // Cannot underflow: counterCount < claimed (checked in dispute) and counterCount < the
+        // acknowledged count, so counterCount < resolvedCount.
         unchecked {
-            rest = resolvedCount - undisputed;
+            _settle(agreementId, flow, epoch, terms, batch, resolvedCount - counterCount);
         }
-        _settle(agreementId, flow, epoch, terms, batch, rest);
+    }
+
+    /// @inheritdoc ISettlement
+    function upholdDispute(uint256 agreementId, uint256 flow, uint64 epoch) external whenNotPaused {
+        Batch storage batch = _batches[agreementId][flow][epoch];
+        _expectStatus(agreementId, flow, epoch, batch, BatchStatus.Disputed);
+        if (block.timestamp < batch.challengeEnds) {
+            revert SettlementAnswerWindowOpen(agreementId, flow, epoch, batch.challengeEnds);
+        }
+        Flow memory terms = _AGREEMENTS.flowAt(agreementId, flow);
+        uint256 bond = batch.bond;
+        batch.status = BatchStatus.Resolved;
+        batch.bond = 0;
+        emit DisputeResolved(agreementId, flow, epoch, batch.counterCount, true, msg.sender);
+        if (bond != 0) _creditBond(terms.to, bond);
     }
 
     /// @inheritdoc ISettlement
@@ -202,11 +281,19 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
     /// @inheritdoc ISettlement
     function pause() external onlyConsortiumRole(_GOVERNOR_ROLE) {
         _pause();
+        uint256 n = _pauses.length;
+        uint64 pausedBefore = 0;
+        if (n != 0) {
+            PauseRecord storage last = _pauses[n - 1];
+            pausedBefore = last.pausedBefore + (last.end - last.start);
+        }
+        _pauses.push(PauseRecord({start: uint64(block.timestamp), end: 0, pausedBefore: pausedBefore}));
     }
 
     /// @inheritdoc ISettlement
     function unpause() external onlyConsortiumRole(_GOVERNOR_ROLE) {
         _unpause();
+        _pauses[_pauses.length - 1].end = uint64(block.timestamp);
     }
 
     /// @inheritdoc ISettlement
@@ -231,7 +318,13 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
 
     /// @inheritdoc ISettlement
     function submissionWindow() external view returns (uint64) {
-        return _submissionWindow;
+        return _submissionWindows[_submissionWindows.length - 1].window;
+    }
+
+    /// @inheritdoc ISettlement
+    function submissionDeadline(uint256 agreementId, uint64 epoch) external view returns (uint256) {
+        (, , , , uint64 epochEnd, ) = _AGREEMENTS.settlementTerms(agreementId, 0, epoch);
+        return _submissionDeadline(epochEnd);
     }
 
     /// @inheritdoc ISettlement
@@ -245,14 +338,38 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
     }
 
     /// @inheritdoc ISettlement
-    function batchDigest(
+    function acknowledgementDigest(
+        address recipient,
         uint256 agreementId,
         uint256 flow,
         uint64 epoch,
         uint64 count,
         bytes32 root
     ) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(_BATCH_TYPEHASH, agreementId, flow, epoch, count, root)));
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(_ACKNOWLEDGEMENT_TYPEHASH, recipient, agreementId, flow, epoch, count, root))
+            );
+    }
+
+    /// @dev Settles an acknowledged batch in full (capped): the body of {commit} and {commitMany}.
+    function _commit(
+        uint256 agreementId,
+        uint256 flow,
+        uint64 epoch,
+        uint64 count,
+        bytes32 root,
+        bytes calldata recipientSignature
+    ) private {
+        Submission memory s = _checkSubmission(agreementId, flow, epoch, count);
+        _checkSignature(agreementId, flow, epoch, s.terms.to, count, root, recipientSignature);
+        Batch storage batch = _batches[agreementId][flow][epoch];
+        uint64 settled = _capped(count, s.terms);
+        // One slot: status and counts. The root is in the event.
+        batch.status = BatchStatus.Committed;
+        batch.count = count;
+        emit BatchCommitted(agreementId, flow, epoch, count, root, s.terms.from, s.terms.to);
+        _settle(agreementId, flow, epoch, s.terms, batch, settled);
     }
 
     /// @dev The one place a batch pays: adds `count` to what it has settled and posts
@@ -273,31 +390,122 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         if (amount != 0) _LEDGER.postSettlement(terms.to, terms.from, amount);
     }
 
-    /// @dev Every check a new batch passes, in the order of its errors; returns the flow's terms.
+    /// @dev Every check a new batch passes, in the order of its errors; returns the flow's terms
+    /// and the epoch's bounds.
     function _checkSubmission(
         uint256 agreementId,
         uint256 flow,
         uint64 epoch,
         uint64 count
-    ) private view returns (Flow memory terms) {
-        AgreementStatus status = _AGREEMENTS.agreementStatus(agreementId);
+    ) private view returns (Submission memory s) {
+        AgreementStatus status;
+        uint256 flowCount;
+        uint64 settleable;
+        (status, flowCount, settleable, s.epochStart, s.epochEnd, s.terms) = _AGREEMENTS.settlementTerms(
+            agreementId,
+            flow,
+            epoch
+        );
         if (status != AgreementStatus.Active && status != AgreementStatus.Terminated) {
             revert SettlementAgreementNotSettleable(agreementId, status);
         }
-        uint256 flowCount = _AGREEMENTS.flowCount(agreementId);
         if (flow >= flowCount) revert SettlementUnknownFlow(agreementId, flow, flowCount);
-        terms = _AGREEMENTS.flowAt(agreementId, flow);
-        if (msg.sender != terms.from) revert SettlementNotReferrer(msg.sender, terms.from);
+        if (msg.sender != s.terms.from) revert SettlementNotReferrer(msg.sender, s.terms.from);
         if (count == 0) revert SettlementEmptyBatch(agreementId, flow, epoch);
-        uint64 settleable = _AGREEMENTS.settleableEpochs(agreementId);
         if (epoch >= settleable) revert SettlementEpochNotSettleable(agreementId, epoch, settleable);
-        uint64 epochEnd = _AGREEMENTS.epochEnd(agreementId, epoch);
-        if (block.timestamp < epochEnd) revert SettlementEpochNotEnded(agreementId, epoch, epochEnd);
-        // In 256 bits: epochEnd + window cannot overflow; a deadline past 2^64 never closes.
-        uint256 deadline = uint256(epochEnd) + _submissionWindow;
+        if (block.timestamp < s.epochEnd) revert SettlementEpochNotEnded(agreementId, epoch, s.epochEnd);
+        uint256 deadline = _submissionDeadline(s.epochEnd);
         if (block.timestamp > deadline) revert SettlementSubmissionClosed(agreementId, epoch, uint64(deadline));
         BatchStatus existing = _batches[agreementId][flow][epoch].status;
         if (existing != BatchStatus.None) revert SettlementBatchAlreadySubmitted(agreementId, flow, epoch, existing);
+        _checkMembership(s.terms.from, s.epochStart, s.epochEnd);
+        _checkMembership(s.terms.to, s.epochStart, s.epochEnd);
+    }
+
+    /// @dev A party that left before the epoch ended, or was suspended throughout it, stops it
+    /// from settling.
+    function _checkMembership(address party, uint64 epochStart, uint64 epochEnd) private view {
+        IConsortiumRoles consortium = _consortium();
+        uint64 leftAt = consortium.leftAt(party);
+        if (leftAt != 0 && leftAt < epochEnd) revert SettlementPartyLeft(party, leftAt, epochEnd);
+        if (consortium.suspendedThroughout(party, epochStart, epochEnd)) {
+            revert SettlementPartySuspended(party, epochStart, epochEnd);
+        }
+    }
+
+    /// @dev The resolver of a dispute: the referrer, or an AUDITOR that is neither party nor the
+    /// registered signer of either.
+    function _checkResolver(Flow memory terms) private view {
+        if (msg.sender == terms.from) return;
+        IConsortiumRoles consortium = _consortium();
+        if (!consortium.hasRole(_AUDITOR_ROLE, msg.sender)) revert SettlementNotResolver(msg.sender);
+        if (
+            msg.sender == terms.to ||
+            msg.sender == consortium.signerOf(terms.from) ||
+            msg.sender == consortium.signerOf(terms.to)
+        ) revert SettlementAuditorIsParty(msg.sender);
+    }
+
+    function _checkAcknowledgement(
+        uint256 agreementId,
+        uint256 flow,
+        uint64 epoch,
+        address recipient,
+        Acknowledgement calldata acknowledgement
+    ) private view {
+        _checkSignature(
+            agreementId,
+            flow,
+            epoch,
+            recipient,
+            acknowledgement.count,
+            acknowledgement.root,
+            acknowledgement.signature
+        );
+    }
+
+    /// @dev Reverts unless `signature` is the recipient's `Acknowledgement` of (count, root). The
+    /// signer is looked up now: a member that rotated its key signs with the new one.
+    function _checkSignature(
+        uint256 agreementId,
+        uint256 flow,
+        uint64 epoch,
+        address recipient,
+        uint64 count,
+        bytes32 root,
+        bytes calldata signature
+    ) private view {
+        address signer = _consortium().signerOf(recipient);
+        bytes32 digest = acknowledgementDigest(recipient, agreementId, flow, epoch, count, root);
+        if (signer == address(0) || !SignatureChecker.isValidSignatureNow(signer, digest, signature)) {
+            revert SettlementInvalidAcknowledgement(recipient, signer);
+        }
+    }
+
+    /// @dev The epoch's end, plus the window in force when it ended, plus the time paused since.
+    function _submissionDeadline(uint64 epochEnd) private view returns (uint256) {
+        return uint256(epochEnd) + _windowAt(epochEnd) + _pausedSince(epochEnd);
+    }
+
+    /// @dev The submission window for an epoch ending at `epochEnd`: the last change in force then.
+    function _windowAt(uint64 epochEnd) private view returns (uint64) {
+        uint256 i = _submissionWindows.length;
+        // Newest first: almost every epoch ends after the latest change.
+        while (i > 1 && _submissionWindows[i - 1].effectiveFrom > epochEnd) --i;
+        return _submissionWindows[i - 1].window;
+    }
+
+    /// @dev Seconds the contract has been paused since `t` (up to now).
+    function _pausedSince(uint64 t) private view returns (uint256 paused) {
+        uint256 i = _pauses.length;
+        // Newest first, back to the first pause that ended before `t`.
+        while (i != 0) {
+            PauseRecord storage p = _pauses[i - 1];
+            uint64 end = p.end == 0 ? uint64(block.timestamp) : p.end;
+            if (end <= t) break;
+            paused += end - (p.start > t ? p.start : t);
+            --i;
+        }
     }
 
     function _expectStatus(
@@ -326,9 +534,15 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
 
     function _setSubmissionWindow(uint64 window) private {
         if (window == 0 || window > _MAX_WINDOW) revert SettlementInvalidParameter(window);
-        uint64 previous = _submissionWindow;
-        _submissionWindow = window;
-        emit SubmissionWindowSet(previous, window);
+        uint256 n = _submissionWindows.length;
+        uint64 previous = n == 0 ? 0 : _submissionWindows[n - 1].window;
+        uint64 effectiveFrom = uint64(block.timestamp);
+        if (n != 0 && _submissionWindows[n - 1].effectiveFrom == effectiveFrom) {
+            _submissionWindows[n - 1].window = window;
+        } else {
+            _submissionWindows.push(WindowChange({effectiveFrom: effectiveFrom, window: window}));
+        }
+        emit SubmissionWindowSet(previous, window, effectiveFrom);
     }
 
     function _setDisputeBond(uint256 bond) private {

@@ -21,4 +21,28 @@ interface IAgreementTerms {
     /// @notice How many epochs (0, 1, …, n-1) can ever settle: 0 unless the agreement became
     /// Active; `(end - start) / epochLength` while Active; the termination epoch once terminated.
     function settleableEpochs(uint256 agreementId) external view returns (uint64);
+
+    /// @notice Everything settlement reads about one (agreement, flow, epoch), in one call.
+    /// @return status As {agreementStatus}.
+    /// @return flowCount_ As {flowCount}.
+    /// @return settleableEpochs_ As {settleableEpochs}.
+    /// @return epochStart When `epoch` starts: `start + epoch * epochLength`.
+    /// @return epochEnd_ When `epoch` ends: `start + (epoch + 1) * epochLength`.
+    /// @return flow The flow at `flowIndex`, all zero when `flowIndex >= flowCount_` (no revert:
+    /// the caller reports its own error).
+    function settlementTerms(
+        uint256 agreementId,
+        uint256 flowIndex,
+        uint64 epoch
+    )
+        external
+        view
+        returns (
+            AgreementStatus status,
+            uint256 flowCount_,
+            uint64 settleableEpochs_,
+            uint64 epochStart,
+            uint64 epochEnd_,
+            Flow memory flow
+        );
 }

@@ -4,19 +4,37 @@ pragma solidity ^0.8.24;
 import {AgreementStatus} from "../types/AgreementTypes.sol";
 
 /// @title FlowPact settlement of agreement flows, one batch per (agreement, flow, epoch).
-/// @notice After an epoch ends, the flow's referrer (`flow.from`) submits one batch: the number of
-/// referrals and the Merkle root of their receipts. Co-signed by the recipient (`flow.to`, through
-/// `consortium.signerOf(flow.to)`, EOA or ERC-1271) with the EIP-712 `Batch` type, it is final at
-/// once (`commit`). Without a co-signature (`claim`) it waits a challenge window, during which the
-/// recipient may `dispute` with its own count and root and a bond in native ETH: the undisputed
-/// part (the recipient's count) settles at once, the rest waits for an AUDITOR's `resolve`, which
-/// also decides who gets the bond. Undisputed claims `finalise` after the window (anyone may call).
+/// @notice The rule: evidence is the recipient's signature, never the claimant's own data.
+///
+/// While an epoch runs, the recipient's node (`flow.to`, signing through
+/// `consortium.signerOf(flow.to)`, EOA or ERC-1271) acknowledges the arrivals it has made
+/// durable: it signs the EIP-712 `Acknowledgement(recipient, agreementId, flow, epoch, count,
+/// root)` of that flow's epoch — bound to chain id and this contract by the domain, to the
+/// agreement, flow and epoch by the message, naming the recipient — and sends it to the
+/// referrer's node. The co-signature at epoch end is simply the last acknowledgement.
+///
+/// After the epoch ends, the referrer (`flow.from`) settles with the highest acknowledgement it
+/// holds:
+/// - `commit`: everything up to the acknowledged count is final at once.
+/// - `claim`: the acknowledged count settles at once, and only the excess above it is claimed.
+///   The excess waits a challenge window, during which the recipient may `dispute` it with its
+///   own count (never below a count it signed) and a bond: the recipient's count settles at once.
+///   Undisputed, the claim `finalise`s after the window (anyone may call).
+/// - A dispute fails when an acknowledgement above the recipient's count is shown (`resolve`, by
+///   the referrer or an independent AUDITOR): it settles up to that count and the bond goes to the
+///   referrer. A dispute nobody answers with such a signature before its answer deadline is upheld
+///   (`upholdDispute`, anyone): the recipient's count stands and the bond returns to it. No one —
+///   auditor included — settles on evidence produced by the party that benefits: an unproven
+///   excess never settles.
 ///
 /// Each settlement posts `count * rate` credits from the recipient to the referrer in the credit
 /// ledger; counts above the flow's cap settle at the cap. Batches are accepted from the epoch's
-/// end to the end of the submission window after it, for epochs below `settleableEpochs`, while the
-/// agreement is Active or Terminated. The GOVERNOR can pause submissions, finalisation and
-/// resolution; disputes stay open during a pause so that a pause cannot eat a challenge window.
+/// end until the submission window (the one in force when the epoch ended) has run, not counting
+/// paused time, for epochs below `settleableEpochs`, while the agreement is Active or Terminated,
+/// and only when neither party had left the consortium (expelled or exited) before the epoch
+/// ended nor was suspended throughout the epoch. The GOVERNOR can pause submissions,
+/// finalisation and resolution; disputes stay open during a pause so that a pause cannot eat a
+/// challenge window.
 ///
 /// Event order for indexers: a transition's own event (`BatchCommitted`, `BatchClaimed`,
 /// `BatchDisputed`, `BatchFinalised`, `DisputeResolved`) comes first, then, for each payment,
@@ -40,8 +58,12 @@ interface ISettlement {
         Fraud
     }
 
-    /// @notice A batch as stored. `count` is what the referrer submitted; `settledCount` what has
-    /// been paid so far (capped); `counterCount`/`counterRoot` the recipient's dispute.
+    /// @notice A batch as stored. `count` is what the referrer submitted (the acknowledged count
+    /// for a commit, the claimed count for a claim); `settledCount` what has been paid so far
+    /// (capped); `acknowledgedCount` the recipient-signed part of a claim; `challengeEnds` the end of
+    /// a claim's challenge window, then of a dispute's answer window; `counterCount`/`counterRoot`
+    /// the recipient's dispute. A committed batch stores only its first slot (status and counts):
+    /// its root is in {BatchCommitted}; `root` is stored for claims.
     struct Batch {
         BatchStatus status;
         uint64 count;
@@ -50,7 +72,24 @@ interface ISettlement {
         bytes32 root;
         uint64 counterCount;
         uint128 bond;
+        uint64 acknowledgedCount;
         bytes32 counterRoot;
+    }
+
+    /// @notice The recipient's signed running state of a flow's epoch: `count` arrivals with
+    /// receipts Merkle root `root`, signed (EIP-712 `Acknowledgement`) by the recipient's key.
+    struct Acknowledgement {
+        uint64 count;
+        bytes32 root;
+        bytes signature;
+    }
+
+    /// @notice One acknowledged batch to commit in {commitMany}.
+    struct SignedBatch {
+        uint256 agreementId;
+        uint256 flow;
+        uint64 epoch;
+        Acknowledgement acknowledgement;
     }
 
     /// @notice A co-signed batch was committed and is final.
@@ -64,14 +103,16 @@ interface ISettlement {
         address recipient
     );
 
-    /// @notice A batch was claimed without co-signature; it can be disputed until `challengeEnds`.
+    /// @notice A batch was claimed above the recipient's acknowledgement: `acknowledgedCount`
+    /// settles at once, the excess up to `count` can be disputed until `challengeEnds`.
     event BatchClaimed(
         uint256 indexed agreementId,
         uint256 indexed flow,
         uint64 indexed epoch,
         uint64 count,
         bytes32 root,
-        uint64 challengeEnds
+        uint64 challengeEnds,
+        uint64 acknowledgedCount
     );
 
     /// @notice The recipient disputed a claim with its own count and root, posting `bond` wei.
@@ -87,8 +128,10 @@ interface ISettlement {
     /// @notice An undisputed claim became final after its challenge window.
     event BatchFinalised(uint256 indexed agreementId, uint256 indexed flow, uint64 indexed epoch);
 
-    /// @notice An auditor resolved a dispute: `resolvedCount` referrals are owed in total;
-    /// `disputeUpheld` says whether the bond returns to the recipient (else it goes to the referrer).
+    /// @notice A dispute was decided: `resolvedCount` referrals are owed in total; `disputeUpheld`
+    /// says whether the bond returns to the recipient (no higher acknowledgement was shown before the
+    /// answer deadline) or goes to the referrer (one was shown, by `auditor`: the referrer or an
+    /// AUDITOR; for an upheld dispute, whoever closed it).
     event DisputeResolved(
         uint256 indexed agreementId,
         uint256 indexed flow,
@@ -129,8 +172,9 @@ interface ISettlement {
     /// @notice The GOVERNOR changed the challenge window (seconds).
     event ChallengeWindowSet(uint64 previousWindow, uint64 newWindow);
 
-    /// @notice The GOVERNOR changed the submission window after an epoch's end (seconds).
-    event SubmissionWindowSet(uint64 previousWindow, uint64 newWindow);
+    /// @notice The GOVERNOR changed the submission window after an epoch's end (seconds); it
+    /// applies to epochs that end from `effectiveFrom` on (earlier epochs keep theirs).
+    event SubmissionWindowSet(uint64 previousWindow, uint64 newWindow, uint64 effectiveFrom);
 
     /// @notice The GOVERNOR changed the dispute bond (wei).
     event DisputeBondSet(uint256 previousBond, uint256 newBond);
@@ -162,9 +206,33 @@ interface ISettlement {
     /// @notice Only the flow's recipient `recipient` may dispute its batches; `caller` is not it.
     error SettlementNotRecipient(address caller, address recipient);
 
-    /// @notice The co-signature is not a valid EIP-712 `Batch` signature by `signer`, the key of
-    /// the recipient `recipient` (zero when the recipient has no key).
-    error SettlementInvalidCoSignature(address recipient, address signer);
+    /// @notice The acknowledgement is not a valid EIP-712 `Acknowledgement` signature by `signer`,
+    /// the key of the recipient `recipient` (zero when the recipient has no key).
+    error SettlementInvalidAcknowledgement(address recipient, address signer);
+
+    /// @notice A claim must count more than the acknowledgement it carries (`acknowledged`);
+    /// settle an acknowledged count with {commit}.
+    error SettlementClaimNotAboveAcknowledgement(uint64 count, uint64 acknowledged);
+
+    /// @notice A dispute may not go below what the recipient signed (`acknowledged`).
+    error SettlementDisputeBelowAcknowledgement(uint64 counterCount, uint64 acknowledged);
+
+    /// @notice The acknowledgement shown (`count`) is not above the recipient's dispute
+    /// (`counterCount`): it proves nothing the dispute denies.
+    error SettlementAcknowledgementNotAboveDispute(uint64 count, uint64 counterCount);
+
+    /// @notice The dispute's answer window is still open until `answerEnds`.
+    error SettlementAnswerWindowOpen(uint256 agreementId, uint256 flow, uint64 epoch, uint64 answerEnds);
+
+    /// @notice `party` left the consortium (expelled or exited) at `leftAt`, before the epoch ended
+    /// at `epochEnd`: it neither bills nor is billed for that epoch, and cannot dispute.
+    error SettlementPartyLeft(address party, uint64 leftAt, uint64 epochEnd);
+
+    /// @notice `party` was suspended throughout the epoch: it does not settle.
+    error SettlementPartySuspended(address party, uint64 epochStart, uint64 epochEnd);
+
+    /// @notice Only the flow's referrer or an independent AUDITOR may resolve; `caller` is neither.
+    error SettlementNotResolver(address caller);
 
     /// @notice The batch is `status`, not the `expected` status for this call.
     error SettlementUnexpectedBatchStatus(
@@ -190,7 +258,8 @@ interface ISettlement {
     /// @notice A resolution must lie between the recipient's count and the claim's paid count.
     error SettlementResolutionOutOfRange(uint64 resolvedCount, uint64 counterCount, uint64 claimed);
 
-    /// @notice The auditor `auditor` is a party to the flow and may not resolve its dispute.
+    /// @notice The auditor `auditor` is a party to the flow, or a party's registered signer, and
+    /// may not resolve its dispute.
     error SettlementAuditorIsParty(address auditor);
 
     /// @notice No bond is withdrawable by `account`.
@@ -205,9 +274,12 @@ interface ISettlement {
     /// @notice A window of zero seconds or longer than a year, or a bond too large to store.
     error SettlementInvalidParameter(uint256 value);
 
-    /// @notice Commits a batch co-signed by the flow's recipient; final at once. Caller: `flow.from`.
-    /// @param recipientSignature EIP-712 signature of
-    /// `Batch(agreementId, flow, epoch, count, root)` by `consortium.signerOf(flow.to)`.
+    /// @notice Settles a flow's epoch with the recipient's acknowledgement; final at once.
+    /// Caller: `flow.from`.
+    /// @param count The acknowledged count (settles capped at the flow's cap).
+    /// @param root The acknowledged receipts root.
+    /// @param recipientSignature EIP-712 `Acknowledgement(recipient, agreementId, flow, epoch,
+    /// count, root)` signed by `consortium.signerOf(flow.to)`.
     function commit(
         uint256 agreementId,
         uint256 flow,
@@ -217,11 +289,25 @@ interface ISettlement {
         bytes calldata recipientSignature
     ) external;
 
-    /// @notice Claims a batch without co-signature, opening the challenge window. Caller: `flow.from`.
-    function claim(uint256 agreementId, uint256 flow, uint64 epoch, uint64 count, bytes32 root) external;
+    /// @notice Commits many acknowledged batches in one transaction (each as {commit}; the
+    /// caller must be the referrer of every one). Reverts as a whole when one is refused.
+    function commitMany(SignedBatch[] calldata batches) external;
 
-    /// @notice Disputes a claim during its window with the recipient's own count and root; send
-    /// exactly `disputeBond()` wei. Settles `counterCount` at once. Caller: `flow.to`.
+    /// @notice Claims `count` referrals above the recipient's acknowledgement: the acknowledged
+    /// count settles at once, the excess opens the challenge window. `acknowledgement.count` may be
+    /// 0 with an empty signature (nothing acknowledged). Caller: `flow.from`.
+    function claim(
+        uint256 agreementId,
+        uint256 flow,
+        uint64 epoch,
+        uint64 count,
+        bytes32 root,
+        Acknowledgement calldata acknowledgement
+    ) external;
+
+    /// @notice Disputes a claim's excess during its window with the recipient's own count (never
+    /// below the acknowledged count) and root; send exactly `disputeBond()` wei. Settles
+    /// `counterCount` at once and opens the answer window. Caller: `flow.to`, while a member.
     function dispute(
         uint256 agreementId,
         uint256 flow,
@@ -233,16 +319,19 @@ interface ISettlement {
     /// @notice Finalises an undisputed claim after its window, paying it in full. Anyone may call.
     function finalise(uint256 agreementId, uint256 flow, uint64 epoch) external;
 
-    /// @notice Resolves a dispute (AUDITOR, not a party): `resolvedCount` referrals are owed in
-    /// total, between the recipient's count and the claim's; pays the difference, and credits the
-    /// bond to the recipient if `disputeUpheld`, else to the referrer.
+    /// @notice Answers a dispute with an acknowledgement above the recipient's count: settles up to
+    /// it (capped at the claim) and the bond goes to the referrer. Caller: the flow's referrer, or
+    /// an AUDITOR that is neither party nor a party's signer.
     function resolve(
         uint256 agreementId,
         uint256 flow,
         uint64 epoch,
-        uint64 resolvedCount,
-        bool disputeUpheld
+        Acknowledgement calldata acknowledgement
     ) external;
+
+    /// @notice Closes a dispute nobody answered before its answer deadline: the recipient's count
+    /// stands and the bond returns to the recipient. Anyone may call.
+    function upholdDispute(uint256 agreementId, uint256 flow, uint64 epoch) external;
 
     /// @notice Withdraws the caller's bonds (returned or won).
     function withdrawBond() external;
@@ -265,7 +354,8 @@ interface ISettlement {
     /// @notice Sets the dispute bond in wei (GOVERNOR).
     function setDisputeBond(uint256 bond) external;
 
-    /// @notice Pauses commits, claims, finalisation and resolution (GOVERNOR).
+    /// @notice Pauses commits, claims, finalisation and resolution (GOVERNOR). Paused time does
+    /// not count against submission deadlines.
     function pause() external;
 
     /// @notice Lifts a pause (GOVERNOR).
@@ -274,8 +364,9 @@ interface ISettlement {
     /// @notice The stored batch for (agreementId, flow, epoch).
     function batchOf(uint256 agreementId, uint256 flow, uint64 epoch) external view returns (Batch memory);
 
-    /// @notice The EIP-712 digest the recipient signs for this batch.
-    function batchDigest(
+    /// @notice The EIP-712 digest of the recipient's `Acknowledgement` of a flow's epoch.
+    function acknowledgementDigest(
+        address recipient,
         uint256 agreementId,
         uint256 flow,
         uint64 epoch,
@@ -292,8 +383,12 @@ interface ISettlement {
     /// @notice Challenge window in seconds.
     function challengeWindow() external view returns (uint64);
 
-    /// @notice Submission window after an epoch's end in seconds.
+    /// @notice Submission window after an epoch's end in seconds, for epochs ending from now on.
     function submissionWindow() external view returns (uint64);
+
+    /// @notice Last moment a batch of `epoch` can be submitted, as of now: the epoch's end plus the
+    /// window in force when it ended plus the time paused since (grows while paused).
+    function submissionDeadline(uint256 agreementId, uint64 epoch) external view returns (uint256);
 
     /// @notice Dispute bond in wei.
     function disputeBond() external view returns (uint256);

@@ -1138,6 +1138,87 @@ export const agreementBookAbi = [
         "internalType": "uint256",
         "name": "agreementId",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "flowIndex",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      }
+    ],
+    "name": "settlementTerms",
+    "outputs": [
+      {
+        "internalType": "enum AgreementStatus",
+        "name": "status_",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "flowCount_",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "settleableEpochs_",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epochStart",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epochEnd_",
+        "type": "uint64"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "from",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "to",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "segments",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint64",
+            "name": "capPerEpoch",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "rate",
+            "type": "uint128"
+          }
+        ],
+        "internalType": "struct Flow",
+        "name": "flow",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "agreementId",
+        "type": "uint256"
       }
     ],
     "name": "status",
@@ -1689,6 +1770,25 @@ export const consortiumAbi = [
         "type": "address"
       }
     ],
+    "name": "leftAt",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "member",
+        "type": "address"
+      }
+    ],
     "name": "memberStatus",
     "outputs": [
       {
@@ -1849,6 +1949,35 @@ export const consortiumAbi = [
     "name": "suspend",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "member",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "from",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "to",
+        "type": "uint64"
+      }
+    ],
+    "name": "suspendedThroughout",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -3080,6 +3209,22 @@ export const settlementAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "count",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "counterCount",
+        "type": "uint64"
+      }
+    ],
+    "name": "SettlementAcknowledgementNotAboveDispute",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "agreementId",
         "type": "uint256"
@@ -3091,6 +3236,32 @@ export const settlementAbi = [
       }
     ],
     "name": "SettlementAgreementNotSettleable",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "agreementId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "flow",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "answerEnds",
+        "type": "uint64"
+      }
+    ],
+    "name": "SettlementAnswerWindowOpen",
     "type": "error"
   },
   {
@@ -3202,6 +3373,38 @@ export const settlementAbi = [
     "inputs": [
       {
         "internalType": "uint64",
+        "name": "count",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "acknowledged",
+        "type": "uint64"
+      }
+    ],
+    "name": "SettlementClaimNotAboveAcknowledgement",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "counterCount",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "acknowledged",
+        "type": "uint64"
+      }
+    ],
+    "name": "SettlementDisputeBelowAcknowledgement",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
         "name": "counterCount",
         "type": "uint64"
       },
@@ -3280,6 +3483,22 @@ export const settlementAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "SettlementInvalidAcknowledgement",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "enum ISettlement.AuditVerdict",
         "name": "verdict",
         "type": "uint8"
@@ -3296,22 +3515,6 @@ export const settlementAbi = [
       }
     ],
     "name": "SettlementInvalidAttestation",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "recipient",
-        "type": "address"
-      },
-      {
-        "internalType": "address",
-        "name": "signer",
-        "type": "address"
-      }
-    ],
-    "name": "SettlementInvalidCoSignature",
     "type": "error"
   },
   {
@@ -3361,11 +3564,64 @@ export const settlementAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "SettlementNotResolver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "account",
         "type": "address"
       }
     ],
     "name": "SettlementNothingToWithdraw",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "party",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "leftAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epochEnd",
+        "type": "uint64"
+      }
+    ],
+    "name": "SettlementPartyLeft",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "party",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epochStart",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epochEnd",
+        "type": "uint64"
+      }
+    ],
+    "name": "SettlementPartySuspended",
     "type": "error"
   },
   {
@@ -3569,6 +3825,12 @@ export const settlementAbi = [
         "indexed": false,
         "internalType": "uint64",
         "name": "challengeEnds",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "acknowledgedCount",
         "type": "uint64"
       }
     ],
@@ -3893,6 +4155,12 @@ export const settlementAbi = [
         "internalType": "uint64",
         "name": "newWindow",
         "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "effectiveFrom",
+        "type": "uint64"
       }
     ],
     "name": "SubmissionWindowSet",
@@ -3910,6 +4178,50 @@ export const settlementAbi = [
     ],
     "name": "Unpaused",
     "type": "event"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "agreementId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "flow",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "count",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      }
+    ],
+    "name": "acknowledgementDigest",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [
@@ -3974,45 +4286,6 @@ export const settlementAbi = [
         "internalType": "uint64",
         "name": "epoch",
         "type": "uint64"
-      },
-      {
-        "internalType": "uint64",
-        "name": "count",
-        "type": "uint64"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
-      }
-    ],
-    "name": "batchDigest",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "agreementId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "flow",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint64",
-        "name": "epoch",
-        "type": "uint64"
       }
     ],
     "name": "batchOf",
@@ -4053,6 +4326,11 @@ export const settlementAbi = [
             "internalType": "uint128",
             "name": "bond",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "acknowledgedCount",
+            "type": "uint64"
           },
           {
             "internalType": "bytes32",
@@ -4126,6 +4404,28 @@ export const settlementAbi = [
         "internalType": "bytes32",
         "name": "root",
         "type": "bytes32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "count",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "root",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "signature",
+            "type": "bytes"
+          }
+        ],
+        "internalType": "struct ISettlement.Acknowledgement",
+        "name": "acknowledgement",
+        "type": "tuple"
       }
     ],
     "name": "claim",
@@ -4167,6 +4467,58 @@ export const settlementAbi = [
       }
     ],
     "name": "commit",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "agreementId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "flow",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint64",
+            "name": "epoch",
+            "type": "uint64"
+          },
+          {
+            "components": [
+              {
+                "internalType": "uint64",
+                "name": "count",
+                "type": "uint64"
+              },
+              {
+                "internalType": "bytes32",
+                "name": "root",
+                "type": "bytes32"
+              },
+              {
+                "internalType": "bytes",
+                "name": "signature",
+                "type": "bytes"
+              }
+            ],
+            "internalType": "struct ISettlement.Acknowledgement",
+            "name": "acknowledgement",
+            "type": "tuple"
+          }
+        ],
+        "internalType": "struct ISettlement.SignedBatch[]",
+        "name": "batches",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "commitMany",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -4344,14 +4696,26 @@ export const settlementAbi = [
         "type": "uint64"
       },
       {
-        "internalType": "uint64",
-        "name": "resolvedCount",
-        "type": "uint64"
-      },
-      {
-        "internalType": "bool",
-        "name": "disputeUpheld",
-        "type": "bool"
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "count",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "root",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "signature",
+            "type": "bytes"
+          }
+        ],
+        "internalType": "struct ISettlement.Acknowledgement",
+        "name": "acknowledgement",
+        "type": "tuple"
       }
     ],
     "name": "resolve",
@@ -4399,6 +4763,30 @@ export const settlementAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "agreementId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      }
+    ],
+    "name": "submissionDeadline",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "submissionWindow",
     "outputs": [
@@ -4414,6 +4802,29 @@ export const settlementAbi = [
   {
     "inputs": [],
     "name": "unpause",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "agreementId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "flow",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      }
+    ],
+    "name": "upholdDispute",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

@@ -18,9 +18,13 @@ export const CREDIT_LIMIT = 1_000_000n;
 export const EPOCH_LENGTH = 3_600n;
 export const EPOCHS = 10n;
 
-/** The EIP-712 batch type (must match `Settlement._BATCH_TYPEHASH` and the receipts library). */
-export const BATCH_TYPES = {
-  Batch: [
+/**
+ * The EIP-712 acknowledgement type (must match `Settlement._ACKNOWLEDGEMENT_TYPEHASH` and the
+ * receipts library): the recipient's signed running count and root of a flow's epoch.
+ */
+export const ACKNOWLEDGEMENT_TYPES = {
+  Acknowledgement: [
+    { name: "recipient", type: "address" },
     { name: "agreementId", type: "uint256" },
     { name: "flow", type: "uint256" },
     { name: "epoch", type: "uint64" },
@@ -35,6 +39,8 @@ export interface BatchFields {
   epoch: bigint;
   count: bigint;
   root: string;
+  /** The recipient member the acknowledgement names (default: the signer's own address). */
+  recipient?: string;
 }
 
 export interface FlowTerms {
@@ -53,19 +59,35 @@ export type Contract = { connect(runner: ContractRunner | null): Contract } & Et
 
 export const settlementDomain = (settlement: string, chainId: bigint): TypedDataDomain => ({
   name: "FlowPact Settlement",
-  version: "1",
+  version: "2",
   chainId,
   verifyingContract: settlement,
 });
 
-/** The recipient's co-signature of a batch, as its node would produce it. */
+/** The recipient's acknowledgement of a flow's epoch, as its node would sign it. */
 export async function signBatch(
   signer: HardhatEthersSigner,
   settlement: string,
   batch: BatchFields,
   chainId = 31337n,
 ): Promise<string> {
-  return signer.signTypedData(settlementDomain(settlement, chainId), BATCH_TYPES, batch);
+  const { recipient, ...fields } = batch;
+  return signer.signTypedData(settlementDomain(settlement, chainId), ACKNOWLEDGEMENT_TYPES, {
+    recipient: recipient ?? signer.address,
+    ...fields,
+  });
+}
+
+/** No acknowledgement: a claim of a flow's epoch the recipient never signed. */
+export const NO_ACK = { count: 0n, root: ethers.ZeroHash, signature: "0x" };
+
+/** The acknowledgement argument of `claim`/`resolve`, signed by `signer` for `batch`. */
+export async function acknowledgement(
+  signer: HardhatEthersSigner,
+  settlement: string,
+  batch: BatchFields,
+): Promise<{ count: bigint; root: string; signature: string }> {
+  return { count: batch.count, root: batch.root, signature: await signBatch(signer, settlement, batch) };
 }
 
 /** The same signature with `s` replaced by `n - s` and `v` flipped: valid for naive ecrecover. */
