@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { profileFor, viaWallet } from "../fixtures";
 import {
+  acknowledgement,
   type BatchFields,
   CHALLENGE_WINDOW,
   type Contract,
@@ -11,6 +12,7 @@ import {
   deploySettlementFixture,
   endOfEpoch,
   malleate,
+  NO_ACK,
   root,
   type SettlementFixture,
   signBatch,
@@ -27,7 +29,15 @@ async function endedFixture() {
 }
 
 function batchOf(f: SettlementFixture, overrides: Partial<BatchFields> = {}): BatchFields {
-  return { agreementId: f.agreementId, flow: 0n, epoch: 0n, count: 40n, root: root("r"), ...overrides };
+  return {
+    agreementId: f.agreementId,
+    flow: 0n,
+    epoch: 0n,
+    count: 40n,
+    root: root("r"),
+    recipient: f.bob.address,
+    ...overrides,
+  };
 }
 
 /** Alice submits `batch` with `signature`. */
@@ -37,9 +47,9 @@ function commitAs(f: SettlementFixture, batch: BatchFields, signature: string) {
     .commit(batch.agreementId, batch.flow, batch.epoch, batch.count, batch.root, signature);
 }
 
-async function expectInvalidCoSignature(f: SettlementFixture, tx: Promise<unknown>) {
+async function expectInvalidAcknowledgement(f: SettlementFixture, tx: Promise<unknown>) {
   await expect(tx)
-    .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidCoSignature")
+    .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement")
     .withArgs(f.bob.address, f.bob.address);
 }
 
@@ -55,7 +65,7 @@ describe("Settlement attacks", () => {
         [{ from: f.alice.address, to: f.bob.address, segments: 1n, capPerEpoch: 100n, rate: 10n }],
       );
       await endOfEpoch(f.agreements, twin, 0n);
-      await expectInvalidCoSignature(f, commitAs(f, { ...signed, agreementId: twin }, signature));
+      await expectInvalidAcknowledgement(f, commitAs(f, { ...signed, agreementId: twin }, signature));
       await commitAs(f, signed, signature);
     });
 
@@ -72,7 +82,7 @@ describe("Settlement attacks", () => {
       await endOfEpoch(f.agreements, agreementId, 0n);
       const signed = batchOf(f, { agreementId, flow: 0n });
       const signature = await signBatch(f.bob, f.settlementAddress, signed);
-      await expectInvalidCoSignature(f, commitAs(f, { ...signed, flow: 1n }, signature));
+      await expectInvalidAcknowledgement(f, commitAs(f, { ...signed, flow: 1n }, signature));
       await commitAs(f, signed, signature);
     });
 
@@ -80,9 +90,9 @@ describe("Settlement attacks", () => {
       const f = await loadFixture(endedFixture);
       const signed = batchOf(f, { epoch: 1n });
       const signature = await signBatch(f.bob, f.settlementAddress, signed);
-      await expectInvalidCoSignature(f, commitAs(f, { ...signed, epoch: 2n }, signature));
-      await expectInvalidCoSignature(f, commitAs(f, { ...signed, count: 41n }, signature));
-      await expectInvalidCoSignature(f, commitAs(f, { ...signed, root: root("forged") }, signature));
+      await expectInvalidAcknowledgement(f, commitAs(f, { ...signed, epoch: 2n }, signature));
+      await expectInvalidAcknowledgement(f, commitAs(f, { ...signed, count: 41n }, signature));
+      await expectInvalidAcknowledgement(f, commitAs(f, { ...signed, root: root("forged") }, signature));
       await commitAs(f, signed, signature);
     });
 
@@ -90,7 +100,7 @@ describe("Settlement attacks", () => {
       const f = await loadFixture(endedFixture);
       const signed = batchOf(f);
       const signature = await signBatch(f.bob, f.settlementAddress, signed, 1n);
-      await expectInvalidCoSignature(f, commitAs(f, signed, signature));
+      await expectInvalidAcknowledgement(f, commitAs(f, signed, signature));
     });
 
     it("cannot be replayed on another Settlement deployment", async () => {
@@ -105,7 +115,7 @@ describe("Settlement attacks", () => {
       ])) as unknown as Contract;
       const signed = batchOf(f);
       const signature = await signBatch(f.bob, await other.getAddress(), signed);
-      await expectInvalidCoSignature(f, commitAs(f, signed, signature));
+      await expectInvalidAcknowledgement(f, commitAs(f, signed, signature));
     });
   });
 
@@ -116,7 +126,8 @@ describe("Settlement attacks", () => {
     const malleated = malleate(signature);
     expect(malleated).to.not.equal(signature);
     // The EVM's ecrecover itself accepts both: only the contract's check stands in the way.
-    const digest: string = await f.settlement.batchDigest(
+    const digest: string = await f.settlement.acknowledgementDigest(
+      f.bob.address,
       signed.agreementId,
       signed.flow,
       signed.epoch,
@@ -132,7 +143,7 @@ describe("Settlement attacks", () => {
       data: ethers.concat([digest, ethers.toBeHex(flippedV, 32), sig.r, ethers.toBeHex(highS, 32)]),
     });
     expect(ethers.getAddress(ethers.dataSlice(recovered, 12))).to.equal(f.bob.address);
-    await expectInvalidCoSignature(f, commitAs(f, signed, malleated));
+    await expectInvalidAcknowledgement(f, commitAs(f, signed, malleated));
     await commitAs(f, signed, signature);
   });
 
@@ -140,7 +151,7 @@ describe("Settlement attacks", () => {
     const f = await loadFixture(endedFixture);
     const signed = batchOf(f);
     for (const signer of [f.alice, f.carol, f.auditor]) {
-      await expectInvalidCoSignature(
+      await expectInvalidAcknowledgement(
         f,
         commitAs(f, signed, await signBatch(signer, f.settlementAddress, signed)),
       );
@@ -149,7 +160,7 @@ describe("Settlement attacks", () => {
     const newKey = f.others[1];
     await f.consortium.connect(f.bob).updateProfile(profileFor(newKey.address, 2));
     await expect(commitAs(f, signed, await signBatch(f.bob, f.settlementAddress, signed)))
-      .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidCoSignature")
+      .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement")
       .withArgs(f.bob.address, newKey.address);
     await commitAs(f, signed, await signBatch(newKey, f.settlementAddress, signed));
   });
@@ -181,7 +192,7 @@ describe("Settlement attacks", () => {
       const f = await loadFixture(endedFixture);
       const cosigned = batchOf(f, { count: 30n });
       const signature = await signBatch(f.bob, f.settlementAddress, cosigned);
-      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"));
+      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"), NO_ACK);
       await expect(commitAs(f, cosigned, signature))
         .to.be.revertedWithCustomError(f.settlement, "SettlementBatchAlreadySubmitted")
         .withArgs(f.agreementId, 0n, 0n, Status.Claimed);
@@ -192,7 +203,7 @@ describe("Settlement attacks", () => {
     it("a commit blocks a later claim", async () => {
       const f = await loadFixture(endedFixture);
       await commitAs(f, batchOf(f), await signBatch(f.bob, f.settlementAddress, batchOf(f)));
-      await expect(f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim")))
+      await expect(f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"), NO_ACK))
         .to.be.revertedWithCustomError(f.settlement, "SettlementBatchAlreadySubmitted")
         .withArgs(f.agreementId, 0n, 0n, Status.Committed);
     });
@@ -201,7 +212,7 @@ describe("Settlement attacks", () => {
   describe("disputes", () => {
     async function claimed() {
       const f = await endedFixture();
-      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"));
+      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"), NO_ACK);
       const { challengeEnds } = await f.settlement.batchOf(f.agreementId, 0n, 0n);
       return { ...f, challengeEnds: challengeEnds as bigint };
     }
@@ -264,21 +275,22 @@ describe("Settlement attacks", () => {
       expect([batch.status, batch.counterCount]).to.deep.equal([Status.Disputed, 20n]);
     });
 
-    it("resolution is refused to non-auditors, the governor included", async () => {
+    it("resolution is the referrer's or an auditor's, the governor and the recipient excluded", async () => {
       const f = await loadFixture(claimed);
       await f.settlement
         .connect(f.bob)
         .dispute(f.agreementId, 0n, 0n, 20n, root("c"), { value: DISPUTE_BOND });
-      for (const caller of [f.governor, f.matcher, f.alice, f.bob, f.outsider]) {
-        await expect(f.settlement.connect(caller).resolve(f.agreementId, 0n, 0n, 80n, false))
-          .to.be.revertedWithCustomError(f.settlement, "ConsortiumUnauthorizedAccount")
-          .withArgs(caller.address, AUDITOR_ROLE);
+      const ack = await acknowledgement(f.bob, f.settlementAddress, batchOf(f, { count: 60n }));
+      for (const caller of [f.governor, f.matcher, f.bob, f.outsider]) {
+        await expect(f.settlement.connect(caller).resolve(f.agreementId, 0n, 0n, ack))
+          .to.be.revertedWithCustomError(f.settlement, "SettlementNotResolver")
+          .withArgs(caller.address);
       }
       // A revoked auditor is a non-auditor.
       await f.consortium.connect(f.governor).revokeRole(AUDITOR_ROLE, f.auditor.address);
-      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 80n, false))
-        .to.be.revertedWithCustomError(f.settlement, "ConsortiumUnauthorizedAccount")
-        .withArgs(f.auditor.address, AUDITOR_ROLE);
+      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, ack))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotResolver")
+        .withArgs(f.auditor.address);
     });
   });
 
@@ -299,9 +311,9 @@ describe("Settlement attacks", () => {
       await f.agreements.connect(f.alice).accept(agreementId);
       await viaWallet(f.wallet, f.walletOwner, f.agreements, "accept", [agreementId]);
       await endOfEpoch(f.agreements, agreementId, 0n);
-      const signed = batchOf(f, { agreementId, count: 3n });
+      const signed = batchOf(f, { agreementId, count: 3n, recipient: walletAddress });
       await expect(commitAs(f, signed, await signBatch(f.alice, f.settlementAddress, signed)))
-        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidCoSignature")
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement")
         .withArgs(walletAddress, walletAddress);
       await commitAs(f, signed, await signBatch(f.walletOwner, f.settlementAddress, signed));
       expect(await f.ledger.balanceOf(walletAddress)).to.equal(-21n);
@@ -310,7 +322,7 @@ describe("Settlement attacks", () => {
     it("a reentrant ERC-1271 wallet cannot act while its signature is checked", async () => {
       const f = await loadFixture(endedFixture);
       // Epoch 1 is claimed and its window has passed: anyone may finalise it — unless in a static call.
-      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 1n, 60n, root("claim"));
+      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 1n, 60n, root("claim"), NO_ACK);
       await time.increase(CHALLENGE_WINDOW);
       const walletKey = f.others[2];
       const wallet = (await ethers.deployContract("ReentrantERC1271Wallet", [
@@ -324,7 +336,7 @@ describe("Settlement attacks", () => {
       await wallet.arm(f.settlementAddress, finaliseEpoch1);
 
       // Proof that the attack is live: called directly (not statically), the wallet does finalise.
-      const digest = await f.settlement.batchDigest(f.agreementId, 0n, 2n, 5n, signed.root);
+      const digest = await f.settlement.acknowledgementDigest(f.bob.address, f.agreementId, 0n, 2n, 5n, signed.root);
       const snapshot = await ethers.provider.send("evm_snapshot", []);
       await expect(wallet.isValidSignature(digest, signature))
         .to.emit(wallet, "ReentryAttempted")
@@ -370,10 +382,17 @@ describe("Settlement attacks", () => {
       await viaWallet(f.wallet, f.walletOwner, f.agreements, "accept", [agreementId]);
       await f.agreements.connect(f.bob).accept(agreementId);
       await endOfEpoch(f.agreements, agreementId, 0n);
-      await viaWallet(f.wallet, f.walletOwner, f.settlement, "claim", [agreementId, 0n, 0n, 50n, root("w")]);
+      await viaWallet(f.wallet, f.walletOwner, f.settlement, "claim", [agreementId, 0n, 0n, 50n, root("w"), NO_ACK]);
       await f.settlement.connect(f.bob).dispute(agreementId, 0n, 0n, 10n, root("b"), { value: DISPUTE_BOND });
       // The bond goes to the wallet (dispute rejected); resolution does not send ETH, so it cannot be blocked.
-      await f.settlement.connect(f.auditor).resolve(agreementId, 0n, 0n, 50n, false);
+      const ack = await acknowledgement(f.bob, f.settlementAddress, {
+        agreementId,
+        flow: 0n,
+        epoch: 0n,
+        count: 50n,
+        root: root("w"),
+      });
+      await f.settlement.connect(f.auditor).resolve(agreementId, 0n, 0n, ack);
       expect(await f.settlement.bondBalanceOf(walletAddress)).to.equal(DISPUTE_BOND);
       await expect(viaWallet(f.wallet, f.walletOwner, f.settlement, "withdrawBond", []))
         .to.be.revertedWithCustomError(f.settlement, "SettlementBondTransferFailed")

@@ -1,14 +1,17 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import {
-  BATCH_TYPES,
+  ACKNOWLEDGEMENT_TYPES,
+  acknowledgement,
   CHALLENGE_WINDOW,
   CREDIT_LIMIT,
   createActiveAgreement,
   DISPUTE_BOND,
   deploySettlementFixture,
   endOfEpoch,
+  NO_ACK,
   root,
   type SettlementFixture,
   SUBMISSION_WINDOW,
@@ -34,7 +37,7 @@ async function commitAliceToBob(f: SettlementFixture, epoch: bigint, count: bigi
 async function claimedFixture() {
   const f = await deploySettlementFixture();
   await endOfEpoch(f.agreements, f.agreementId, 0n);
-  await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"));
+  await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"), NO_ACK);
   return f;
 }
 
@@ -91,15 +94,17 @@ describe("Settlement", () => {
       expect(await settlement.paused()).to.equal(false);
     });
 
-    it("computes the EIP-712 digest the receipts library signs", async () => {
-      const { settlement, settlementAddress, agreementId } = await loadFixture(deploySettlementFixture);
-      const batch = { agreementId, flow: 1n, epoch: 7n, count: 42n, root: root("digest") };
+    it("computes the EIP-712 acknowledgement digest the receipts library signs (naming the recipient)", async () => {
+      const { settlement, settlementAddress, agreementId, bob } = await loadFixture(deploySettlementFixture);
+      const ack = { recipient: bob.address, agreementId, flow: 1n, epoch: 7n, count: 42n, root: root("digest") };
       const expected = ethers.TypedDataEncoder.hash(
         settlementDomain(settlementAddress, 31337n),
-        BATCH_TYPES,
-        batch,
+        ACKNOWLEDGEMENT_TYPES,
+        ack,
       );
-      expect(await settlement.batchDigest(agreementId, 1n, 7n, 42n, batch.root)).to.equal(expected);
+      expect(await settlement.acknowledgementDigest(bob.address, agreementId, 1n, 7n, 42n, ack.root)).to.equal(
+        expected,
+      );
     });
 
     for (const [setter, event, value] of [
@@ -119,9 +124,10 @@ describe("Settlement", () => {
           .to.be.revertedWithCustomError(settlement, "SettlementInvalidParameter")
           .withArgs(tooLong);
         const previous = setter === "setChallengeWindow" ? CHALLENGE_WINDOW : SUBMISSION_WINDOW;
-        await expect(settlement.connect(governor)[setter](value))
-          .to.emit(settlement, event)
-          .withArgs(previous, value);
+        const emitted = expect(settlement.connect(governor)[setter](value)).to.emit(settlement, event);
+        await (setter === "setChallengeWindow"
+          ? emitted.withArgs(previous, value)
+          : emitted.withArgs(previous, value, anyValue));
       });
     }
 
@@ -160,7 +166,8 @@ describe("Settlement", () => {
       expect(batch.status).to.equal(Status.Committed);
       expect(batch.count).to.equal(70n);
       expect(batch.settledCount).to.equal(70n);
-      expect(batch.root).to.equal(root("a"));
+      // A committed batch stores no root (it is in BatchCommitted): one storage slot per batch.
+      expect(batch.root).to.equal(ethers.ZeroHash);
     });
 
     it("settles a count above the cap at the cap", async () => {
@@ -201,10 +208,10 @@ describe("Settlement", () => {
       await expect(f.settlement.connect(f.alice).commit(f.agreementId, 0n, 0n, 0n, root("x"), "0x"))
         .to.be.revertedWithCustomError(f.settlement, "SettlementEmptyBatch")
         .withArgs(f.agreementId, 0n, 0n);
-      await expect(f.settlement.connect(f.alice).claim(f.agreementId, 2n, 0n, 1n, root("x")))
+      await expect(f.settlement.connect(f.alice).claim(f.agreementId, 2n, 0n, 1n, root("x"), NO_ACK))
         .to.be.revertedWithCustomError(f.settlement, "SettlementUnknownFlow")
         .withArgs(f.agreementId, 2n, 2n);
-      await expect(f.settlement.connect(f.alice).claim(99n, 0n, 0n, 1n, root("x")))
+      await expect(f.settlement.connect(f.alice).claim(99n, 0n, 0n, 1n, root("x"), NO_ACK))
         .to.be.revertedWithCustomError(f.settlement, "SettlementAgreementNotSettleable")
         .withArgs(99n, Agreement.None);
       const proposed = await f.agreements
@@ -223,7 +230,7 @@ describe("Settlement", () => {
           { start: 2n ** 40n, end: 2n ** 40n + 10n, epochLength: 10n, noticeEpochs: 0n },
           2n ** 40n,
         );
-      await expect(f.settlement.connect(f.alice).claim(proposed, 0n, 0n, 1n, root("x")))
+      await expect(f.settlement.connect(f.alice).claim(proposed, 0n, 0n, 1n, root("x"), NO_ACK))
         .to.be.revertedWithCustomError(f.settlement, "SettlementAgreementNotSettleable")
         .withArgs(proposed, Agreement.Proposed);
     });
@@ -274,7 +281,7 @@ describe("Settlement", () => {
       await expect(commitAliceToBob(f, 0n, 5n, "other"))
         .to.be.revertedWithCustomError(f.settlement, "SettlementBatchAlreadySubmitted")
         .withArgs(f.agreementId, 0n, 0n, Status.Committed);
-      await expect(f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 5n, root("claim")))
+      await expect(f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 5n, root("claim"), NO_ACK))
         .to.be.revertedWithCustomError(f.settlement, "SettlementBatchAlreadySubmitted")
         .withArgs(f.agreementId, 0n, 0n, Status.Committed);
       // Flow 1 (bob→alice) of the same epoch is its own batch.
@@ -291,11 +298,11 @@ describe("Settlement", () => {
       for (const signer of [f.alice, f.carol, f.governor]) {
         const signature = await signBatch(signer, f.settlementAddress, batch);
         await expect(f.settlement.connect(f.alice).commit(f.agreementId, 0n, 0n, 5n, batch.root, signature))
-          .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidCoSignature")
+          .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement")
           .withArgs(f.bob.address, f.bob.address);
       }
       await expect(f.settlement.connect(f.alice).commit(f.agreementId, 0n, 0n, 5n, batch.root, "0x1234"))
-        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidCoSignature")
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement")
         .withArgs(f.bob.address, f.bob.address);
     });
 
@@ -307,7 +314,7 @@ describe("Settlement", () => {
       await f.consortium.connect(f.governor).expel(f.bob.address, ethers.ZeroHash);
       const signer: string = await f.consortium.signerOf(f.bob.address);
       await expect(f.settlement.connect(f.alice).commit(f.agreementId, 0n, 0n, 5n, batch.root, signature))
-        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidCoSignature")
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement")
         .withArgs(f.bob.address, signer);
     });
   });
@@ -316,11 +323,11 @@ describe("Settlement", () => {
     it("opens a challenge window; nothing is paid until it is finalised", async () => {
       const f = await loadFixture(deploySettlementFixture);
       await endOfEpoch(f.agreements, f.agreementId, 0n);
-      const tx = f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"));
+      const tx = f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"), NO_ACK);
       const at = BigInt(await time.latest()) + 1n;
       await expect(tx)
         .to.emit(f.settlement, "BatchClaimed")
-        .withArgs(f.agreementId, 0n, 0n, 80n, root("claim"), at + CHALLENGE_WINDOW);
+        .withArgs(f.agreementId, 0n, 0n, 80n, root("claim"), at + CHALLENGE_WINDOW, 0n);
       await expect(tx).not.to.emit(f.settlement, "BatchSettled");
       const batch = await f.settlement.batchOf(f.agreementId, 0n, 0n);
       expect([batch.status, batch.settledCount, batch.challengeEnds]).to.deep.equal([
@@ -334,9 +341,52 @@ describe("Settlement", () => {
     it("refuses a claim by anyone but the referrer", async () => {
       const f = await loadFixture(deploySettlementFixture);
       await endOfEpoch(f.agreements, f.agreementId, 0n);
-      await expect(f.settlement.connect(f.bob).claim(f.agreementId, 0n, 0n, 80n, root("claim")))
+      await expect(f.settlement.connect(f.bob).claim(f.agreementId, 0n, 0n, 80n, root("claim"), NO_ACK))
         .to.be.revertedWithCustomError(f.settlement, "SettlementNotReferrer")
         .withArgs(f.bob.address, f.alice.address);
+    });
+
+    it("settles the recipient's acknowledged count at once; only the excess waits", async () => {
+      const f = await loadFixture(deploySettlementFixture);
+      await endOfEpoch(f.agreements, f.agreementId, 0n);
+      const ack = await acknowledgement(f.bob, f.settlementAddress, {
+        agreementId: f.agreementId,
+        flow: 0n,
+        epoch: 0n,
+        count: 20n,
+        root: root("ack"),
+      });
+      const tx = f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"), ack);
+      await expect(tx)
+        .to.emit(f.settlement, "BatchClaimed")
+        .withArgs(f.agreementId, 0n, 0n, 80n, root("claim"), anyValue, 20n);
+      await expect(tx)
+        .to.emit(f.settlement, "BatchSettled")
+        .withArgs(f.agreementId, 0n, 0n, f.bob.address, f.alice.address, 20n, 200n);
+      const { challengeEnds } = await f.settlement.batchOf(f.agreementId, 0n, 0n);
+      await time.increaseTo(challengeEnds);
+      await expect(f.settlement.finalise(f.agreementId, 0n, 0n))
+        .to.emit(f.settlement, "BatchSettled")
+        .withArgs(f.agreementId, 0n, 0n, f.bob.address, f.alice.address, 60n, 600n);
+      expect(await f.ledger.balanceOf(f.alice.address)).to.equal(800n);
+    });
+
+    it("refuses a claim not above its acknowledgement, and an acknowledgement the recipient did not sign", async () => {
+      const f = await loadFixture(deploySettlementFixture);
+      await endOfEpoch(f.agreements, f.agreementId, 0n);
+      const batch = { agreementId: f.agreementId, flow: 0n, epoch: 0n, count: 20n, root: root("ack") };
+      const ack = await acknowledgement(f.bob, f.settlementAddress, batch);
+      await expect(f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 20n, root("claim"), ack))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementClaimNotAboveAcknowledgement")
+        .withArgs(20n, 20n);
+      // The referrer's own signature, or an acknowledgement of another epoch, proves nothing.
+      const forged = await acknowledgement(f.alice, f.settlementAddress, { ...batch, recipient: f.bob.address });
+      const otherEpoch = await acknowledgement(f.bob, f.settlementAddress, { ...batch, epoch: 1n });
+      for (const bad of [forged, { ...otherEpoch, count: 20n }]) {
+        await expect(f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"), bad))
+          .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement")
+          .withArgs(f.bob.address, f.bob.address);
+      }
     });
 
     it("finalises after the window, by anyone, paying the capped count", async () => {
@@ -423,12 +473,42 @@ describe("Settlement", () => {
     it("compares against the cap when the claim exceeds it", async () => {
       const f = await loadFixture(deploySettlementFixture);
       await endOfEpoch(f.agreements, f.agreementId, 0n);
-      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 5_000n, root("claim"));
+      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 5_000n, root("claim"), NO_ACK);
       await expect(
         f.settlement.connect(f.bob).dispute(f.agreementId, 0n, 0n, 100n, root("c"), { value: DISPUTE_BOND }),
       )
         .to.be.revertedWithCustomError(f.settlement, "SettlementDisputeNotLower")
         .withArgs(100n, 100n);
+    });
+
+    it("may not go below what the recipient acknowledged", async () => {
+      const f = await loadFixture(deploySettlementFixture);
+      await endOfEpoch(f.agreements, f.agreementId, 0n);
+      const ack = await acknowledgement(f.bob, f.settlementAddress, {
+        agreementId: f.agreementId,
+        flow: 0n,
+        epoch: 0n,
+        count: 20n,
+        root: root("ack"),
+      });
+      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"), ack);
+      await expect(
+        f.settlement.connect(f.bob).dispute(f.agreementId, 0n, 0n, 19n, root("c"), { value: DISPUTE_BOND }),
+      )
+        .to.be.revertedWithCustomError(f.settlement, "SettlementDisputeBelowAcknowledgement")
+        .withArgs(19n, 20n);
+      // At the acknowledged count: the excess is denied, nothing more settles yet.
+      await expect(
+        f.settlement.connect(f.bob).dispute(f.agreementId, 0n, 0n, 20n, root("c"), { value: DISPUTE_BOND }),
+      ).not.to.emit(f.settlement, "BatchSettled");
+    });
+
+    it("is refused to a recipient that left the consortium", async () => {
+      const f = await loadFixture(claimedFixture);
+      await f.consortium.connect(f.bob).exit();
+      await expect(
+        f.settlement.connect(f.bob).dispute(f.agreementId, 0n, 0n, 1n, root("c"), { value: DISPUTE_BOND }),
+      ).to.be.revertedWithCustomError(f.settlement, "SettlementPartyLeft");
     });
 
     it("is refused twice", async () => {
@@ -441,21 +521,77 @@ describe("Settlement", () => {
     });
   });
 
-  describe("resolve", () => {
-    it("lets an auditor settle the rest and return the bond to the recipient when upheld", async () => {
+  describe("resolve and upholdDispute", () => {
+    /** Bob's acknowledgement of `count` arrivals on flow 0, epoch 0. */
+    const bobAck = (f: SettlementFixture, count: bigint) =>
+      acknowledgement(f.bob, f.settlementAddress, {
+        agreementId: f.agreementId,
+        flow: 0n,
+        epoch: 0n,
+        count,
+        root: root(`ack-${count}`),
+      });
+
+    it("a higher acknowledgement shown by the referrer answers the dispute: settles up to it, bond to the referrer", async () => {
       const f = await loadFixture(disputedFixture);
-      const tx = f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 35n, true);
+      const tx = f.settlement.connect(f.alice).resolve(f.agreementId, 0n, 0n, await bobAck(f, 60n));
       await expect(tx)
         .to.emit(f.settlement, "DisputeResolved")
-        .withArgs(f.agreementId, 0n, 0n, 35n, true, f.auditor.address);
-      await expect(tx).to.emit(f.settlement, "BondCredited").withArgs(f.bob.address, DISPUTE_BOND);
+        .withArgs(f.agreementId, 0n, 0n, 60n, false, f.alice.address);
+      await expect(tx).to.emit(f.settlement, "BondCredited").withArgs(f.alice.address, DISPUTE_BOND);
       await expect(tx)
         .to.emit(f.settlement, "BatchSettled")
-        .withArgs(f.agreementId, 0n, 0n, f.bob.address, f.alice.address, 5n, 50n);
+        .withArgs(f.agreementId, 0n, 0n, f.bob.address, f.alice.address, 30n, 300n);
       const batch = await f.settlement.batchOf(f.agreementId, 0n, 0n);
-      expect([batch.status, batch.settledCount, batch.bond]).to.deep.equal([Status.Resolved, 35n, 0n]);
-      expect(await f.ledger.balanceOf(f.alice.address)).to.equal(350n);
-      expect(await f.settlement.bondBalanceOf(f.bob.address)).to.equal(DISPUTE_BOND);
+      expect([batch.status, batch.settledCount, batch.bond]).to.deep.equal([Status.Resolved, 60n, 0n]);
+      await expect(f.settlement.connect(f.alice).withdrawBond())
+        .to.emit(f.settlement, "BondWithdrawn")
+        .withArgs(f.alice.address, DISPUTE_BOND);
+    });
+
+    it("settles at most the claim, whatever the acknowledgement", async () => {
+      const f = await loadFixture(disputedFixture);
+      await f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, await bobAck(f, 95n));
+      expect((await f.settlement.batchOf(f.agreementId, 0n, 0n)).settledCount).to.equal(80n);
+      expect(await f.ledger.balanceOf(f.alice.address)).to.equal(800n);
+    });
+
+    it("refuses an acknowledgement not above the dispute, or not the recipient's", async () => {
+      const f = await loadFixture(disputedFixture);
+      await expect(f.settlement.connect(f.alice).resolve(f.agreementId, 0n, 0n, await bobAck(f, 30n)))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementAcknowledgementNotAboveDispute")
+        .withArgs(30n, 30n);
+      // The referrer's own data proves nothing: a root it wrote, signed by itself.
+      const own = await acknowledgement(f.alice, f.settlementAddress, {
+        agreementId: f.agreementId,
+        flow: 0n,
+        epoch: 0n,
+        count: 80n,
+        root: root("claim"),
+        recipient: f.bob.address,
+      });
+      await expect(f.settlement.connect(f.alice).resolve(f.agreementId, 0n, 0n, own))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement")
+        .withArgs(f.bob.address, f.bob.address);
+    });
+
+    it("upholds an unanswered dispute after the answer window: the recipient's count stands, bond back", async () => {
+      const f = await loadFixture(disputedFixture);
+      const { challengeEnds } = await f.settlement.batchOf(f.agreementId, 0n, 0n);
+      await time.setNextBlockTimestamp(challengeEnds - 1n);
+      await expect(f.settlement.connect(f.outsider).upholdDispute(f.agreementId, 0n, 0n))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementAnswerWindowOpen")
+        .withArgs(f.agreementId, 0n, 0n, challengeEnds);
+      const tx = f.settlement.connect(f.outsider).upholdDispute(f.agreementId, 0n, 0n);
+      await expect(tx)
+        .to.emit(f.settlement, "DisputeResolved")
+        .withArgs(f.agreementId, 0n, 0n, 30n, true, f.outsider.address);
+      await expect(tx).to.emit(f.settlement, "BondCredited").withArgs(f.bob.address, DISPUTE_BOND);
+      await expect(tx).not.to.emit(f.settlement, "BatchSettled");
+      expect(await f.ledger.balanceOf(f.alice.address)).to.equal(300n);
+      await expect(f.settlement.connect(f.alice).resolve(f.agreementId, 0n, 0n, await bobAck(f, 60n)))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementUnexpectedBatchStatus")
+        .withArgs(f.agreementId, 0n, 0n, Status.Resolved, Status.Disputed);
       await expect(f.settlement.connect(f.bob).withdrawBond()).to.changeEtherBalances(
         [f.bob, f.settlement],
         [DISPUTE_BOND, -DISPUTE_BOND],
@@ -465,65 +601,31 @@ describe("Settlement", () => {
         .withArgs(f.bob.address);
     });
 
-    it("gives the bond to the referrer when the dispute fails", async () => {
-      const f = await loadFixture(disputedFixture);
-      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 80n, false))
-        .to.emit(f.settlement, "BondCredited")
-        .withArgs(f.alice.address, DISPUTE_BOND);
-      expect(await f.ledger.balanceOf(f.alice.address)).to.equal(800n);
-      await expect(f.settlement.connect(f.alice).withdrawBond())
-        .to.emit(f.settlement, "BondWithdrawn")
-        .withArgs(f.alice.address, DISPUTE_BOND);
-    });
-
-    it("resolving at the recipient's count settles nothing more", async () => {
-      const f = await loadFixture(disputedFixture);
-      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 30n, true)).not.to.emit(
-        f.settlement,
-        "BatchSettled",
-      );
-    });
-
     it("credits no bond when the bond was zero", async () => {
       const f = await loadFixture(claimedFixture);
       await f.settlement.connect(f.governor).setDisputeBond(0n);
       await f.settlement.connect(f.bob).dispute(f.agreementId, 0n, 0n, 1n, root("c"));
-      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 1n, true)).not.to.emit(
-        f.settlement,
-        "BondCredited",
-      );
+      await time.increase(CHALLENGE_WINDOW);
+      await expect(f.settlement.upholdDispute(f.agreementId, 0n, 0n)).not.to.emit(f.settlement, "BondCredited");
     });
 
-    it("stays between the recipient's count and the claim's capped count", async () => {
+    it("is the referrer's or an independent auditor's: not the recipient, its signer, or a non-auditor", async () => {
       const f = await loadFixture(disputedFixture);
-      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 29n, true))
-        .to.be.revertedWithCustomError(f.settlement, "SettlementResolutionOutOfRange")
-        .withArgs(29n, 30n, 80n);
-      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 81n, false))
-        .to.be.revertedWithCustomError(f.settlement, "SettlementResolutionOutOfRange")
-        .withArgs(81n, 30n, 80n);
-    });
-
-    it("is refused to non-auditors, to auditors that are parties, and on undisputed batches", async () => {
-      const f = await loadFixture(disputedFixture);
-      for (const caller of [f.governor, f.alice, f.bob, f.outsider]) {
-        await expect(f.settlement.connect(caller).resolve(f.agreementId, 0n, 0n, 40n, true))
-          .to.be.revertedWithCustomError(f.settlement, "ConsortiumUnauthorizedAccount")
-          .withArgs(caller.address, AUDITOR_ROLE);
+      const ack = await bobAck(f, 40n);
+      for (const caller of [f.governor, f.bob, f.carol, f.outsider]) {
+        await expect(f.settlement.connect(caller).resolve(f.agreementId, 0n, 0n, ack))
+          .to.be.revertedWithCustomError(f.settlement, "SettlementNotResolver")
+          .withArgs(caller.address);
       }
-      await f.consortium.connect(f.governor).grantRole(AUDITOR_ROLE, f.alice.address);
-      await expect(f.settlement.connect(f.alice).resolve(f.agreementId, 0n, 0n, 40n, true))
-        .to.be.revertedWithCustomError(f.settlement, "SettlementAuditorIsParty")
-        .withArgs(f.alice.address);
       await f.consortium.connect(f.governor).grantRole(AUDITOR_ROLE, f.bob.address);
-      await expect(f.settlement.connect(f.bob).resolve(f.agreementId, 0n, 0n, 40n, true))
+      await expect(f.settlement.connect(f.bob).resolve(f.agreementId, 0n, 0n, ack))
         .to.be.revertedWithCustomError(f.settlement, "SettlementAuditorIsParty")
         .withArgs(f.bob.address);
-      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 1n, 0n, 40n, true))
+      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 1n, 0n, ack))
         .to.be.revertedWithCustomError(f.settlement, "SettlementUnexpectedBatchStatus")
         .withArgs(f.agreementId, 1n, 0n, Status.None, Status.Disputed);
-      await f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 40n, true);
-      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 40n, true))
+      await f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, ack);
+      await expect(f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, ack))
         .to.be.revertedWithCustomError(f.settlement, "SettlementUnexpectedBatchStatus")
         .withArgs(f.agreementId, 0n, 0n, Status.Resolved, Status.Disputed);
     });
@@ -576,15 +678,17 @@ describe("Settlement", () => {
       );
       await expect(commitAliceToBob(f, 1n, 1n)).to.be.revertedWithCustomError(f.settlement, "EnforcedPause");
       await expect(
-        f.settlement.connect(f.alice).claim(f.agreementId, 1n, 0n, 1n, root("x")),
+        f.settlement.connect(f.alice).claim(f.agreementId, 1n, 0n, 1n, root("x"), NO_ACK),
       ).to.be.revertedWithCustomError(f.settlement, "EnforcedPause");
       // The recipient's challenge window keeps running, so its dispute must still go through.
       await f.settlement
         .connect(f.bob)
         .dispute(f.agreementId, 0n, 0n, 10n, root("c"), { value: DISPUTE_BOND });
-      await expect(
-        f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 10n, true),
-      ).to.be.revertedWithCustomError(f.settlement, "EnforcedPause");
+      await time.increase(CHALLENGE_WINDOW);
+      await expect(f.settlement.upholdDispute(f.agreementId, 0n, 0n)).to.be.revertedWithCustomError(
+        f.settlement,
+        "EnforcedPause",
+      );
       await expect(f.settlement.finalise(f.agreementId, 0n, 0n)).to.be.revertedWithCustomError(
         f.settlement,
         "EnforcedPause",
@@ -599,7 +703,7 @@ describe("Settlement", () => {
         f.settlement,
         "ExpectedPause",
       );
-      await f.settlement.connect(f.auditor).resolve(f.agreementId, 0n, 0n, 10n, true);
+      await f.settlement.upholdDispute(f.agreementId, 0n, 0n);
     });
   });
 
