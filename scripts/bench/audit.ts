@@ -77,7 +77,14 @@ async function main(): Promise<void> {
           if (made >= BATCHES) break outer;
           const count = BigInt(5 + ((epoch * 7 + flow * 3) % 40));
           const root = keccak256(toHex(`${agreement.agreementId}/${flow}/${epoch}`));
-          const batch = { agreementId: agreement.agreementId, flow, epoch: BigInt(epoch), count, root };
+          const batch = {
+            recipient: chain.account(to).address,
+            agreementId: agreement.agreementId,
+            flow,
+            epoch: BigInt(epoch),
+            count,
+            root,
+          };
           const signature = await signBatch(chain.account(to), {
             chainId: chain.deployment.chainId,
             settlement: chain.deployment.contracts.Settlement,

@@ -38,6 +38,8 @@ export interface AuditedBatch {
   settledCredits: bigint;
   challengeEnds?: bigint;
   counterCount?: bigint;
+  /** The recipient-acknowledged part of a claim (settled at once). */
+  acknowledgedCount?: bigint;
   counterRoot?: Hex;
   resolvedCount?: bigint;
   disputeUpheld?: boolean;

@@ -52,17 +52,12 @@ export interface RunAuditOptions {
   /** Post the report's hash and verdict on chain (`--attest`). */
   attest?: boolean;
   /**
-   * Judge every open dispute from the referrer's receipt proofs and resolve it on chain with the
-   * AUDITOR key (`--resolve-disputes`; see dispute-resolution.ts). The report describes the chain
-   * before these resolutions; they are in `resolutions` and the summary.
+   * Close every dispute whose answer window has passed (`--resolve-disputes`; see
+   * dispute-resolution.ts): nobody showed the recipient's acknowledgement above its count, so the
+   * count stands. The report describes the chain before these; they are in `resolutions` and the
+   * summary.
    */
   resolveDisputes?: boolean;
-  /**
-   * With `resolveDisputes`: seconds after a batch's challenge window closed within which its
-   * referrer must answer; past it, an unanswered dispute is decided against the claim
-   * (`--answer-deadline`). Unset: unanswered disputes stay open.
-   */
-  answerDeadlineSeconds?: bigint;
   onProgress?: (progress: AuditProgress) => void;
 }
 
@@ -177,9 +172,7 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
       publicClient,
       rpcUrl: options.rpcUrl,
       auditor: options.auditor,
-      domain,
-      nodeUrls: nodeUrls ?? {},
-      answerDeadlineSeconds: options.answerDeadlineSeconds,
+      settlement: history.contracts.Settlement,
     });
   }
   const html = renderHtmlReport(report, { explorerTxUrl: options.explorerTxUrl, attestation, reportHash });

@@ -142,6 +142,7 @@ export function relayedSignatures(history: AuditHistory): RelayedSignature[] {
           chainId: history.chainId,
           settlement: history.contracts.Settlement,
           batch: {
+            recipient,
             agreementId: a.agreementId as bigint,
             flow: a.flow as bigint,
             epoch: a.epoch as bigint,
@@ -188,11 +189,35 @@ export function relayedSignatures(history: AuditHistory): RelayedSignature[] {
 /** The co-signature in the calldata of the `commit` that emitted `event`, when it was a direct call. */
 export function commitSignature(history: AuditHistory, event: AuditEvent): Hex | undefined {
   const call = history.calls[event.transactionHash];
-  if (call?.functionName !== "commit" || !call.args) return undefined;
-  const [agreementId, flow, epoch] = call.args as [bigint, bigint, bigint];
-  if (agreementId !== event.args.agreementId || flow !== event.args.flow || epoch !== event.args.epoch)
-    return undefined;
-  return call.args[5] as Hex;
+  if (!call?.args) return undefined;
+  const matches = (agreementId: bigint, flow: bigint, epoch: bigint) =>
+    agreementId === event.args.agreementId && flow === event.args.flow && epoch === event.args.epoch;
+  if (call.functionName === "commit") {
+    const [agreementId, flow, epoch] = call.args as [bigint, bigint, bigint];
+    return matches(agreementId, flow, epoch) ? (call.args[5] as Hex) : undefined;
+  }
+  if (call.functionName === "commitMany") {
+    const [batches] = call.args as [
+      ReadonlyArray<{
+        agreementId: bigint;
+        flow: bigint;
+        epoch: bigint;
+        acknowledgement: { signature: Hex };
+      }>,
+    ];
+    return batches.find((b) => matches(b.agreementId, b.flow, b.epoch))?.acknowledgement.signature;
+  }
+  return undefined;
+}
+
+/** The key of a relayed signature's check: one per transaction, member and (for batches) batch. */
+export function relayedSignatureKey(
+  transactionHash: Hash,
+  member: Address,
+  batch?: { agreementId: bigint; flow: bigint; epoch: bigint },
+): string {
+  const base = `${transactionHash}:${member.toLowerCase()}`;
+  return batch ? `${base}:${batch.agreementId}:${batch.flow}:${batch.epoch}` : base;
 }
 
 export type SignatureCheck = "valid" | "invalid" | "unverifiable";

@@ -51,11 +51,11 @@ export function formatTerminalSummary(
   for (const r of options.resolutions ?? []) {
     const batch = `agreement ${r.agreementId} flow ${r.flow} epoch ${r.epoch}`;
     lines.push(
-      r.outcome === "resolved"
-        ? r.byDefault
-          ? `dispute resolved by default: ${batch}, the recipient's ${r.resolvedCount} stand (claimed ${r.claimed}): the referrer did not answer by its deadline (${r.reason}), bond to the recipient (tx ${r.transactionHash})`
-          : `dispute resolved: ${batch}, ${r.resolvedCount} owed (claimed ${r.claimed}, recipient counted ${r.counterCount}, ${r.proven} receipts proven), bond to the ${r.disputeUpheld ? "recipient" : "referrer"} (tx ${r.transactionHash})`
-        : `dispute ${r.outcome === "failed" ? "resolution failed" : "left open"}: ${batch}: ${r.reason}`,
+      r.outcome === "upheld"
+        ? `dispute upheld: ${batch}, the recipient's ${r.counterCount} stand (claimed ${r.claimed}): no acknowledgement above it was shown before the answer window closed; bond to the recipient (tx ${r.transactionHash})`
+        : r.outcome === "open"
+          ? `dispute open: ${batch}, the referrer may show the recipient's acknowledgement above ${r.counterCount} until ${r.answerEnds}`
+          : `dispute closing failed: ${batch}: ${r.reason}`,
     );
   }
   for (const file of options.files ?? []) lines.push(`report: ${file}`);

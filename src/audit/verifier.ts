@@ -10,7 +10,12 @@ import {
   type BalancePoint,
   batchKey,
 } from "./model";
-import { checkRelayedSignature, relayedSignatures, type SignatureCheck } from "./signatures";
+import {
+  checkRelayedSignature,
+  relayedSignatureKey,
+  relayedSignatures,
+  type SignatureCheck,
+} from "./signatures";
 
 export interface VerificationResult {
   findings: Finding[];
@@ -52,8 +57,12 @@ type ExpectedSettlement = { key: string; count: bigint; tx: Hash; reason: string
 export async function verifyHistory(history: AuditHistory): Promise<VerificationResult> {
   const signatureChecks = new Map<string, SignatureCheck>();
   for (const relayed of relayedSignatures(history)) {
+    const batch =
+      relayed.kind === "batch-cosignature"
+        ? { agreementId: relayed.agreementId, flow: relayed.flow ?? 0n, epoch: relayed.epoch ?? 0n }
+        : undefined;
     signatureChecks.set(
-      `${relayed.transactionHash}:${lower(relayed.member)}`,
+      relayedSignatureKey(relayed.transactionHash, relayed.member, batch),
       await checkRelayedSignature(history, relayed),
     );
   }
@@ -75,7 +84,26 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
   const timeline: BalancePoint[] = [];
   const snapshots = new Map(history.balanceSnapshots.map((s) => [s.blockNumber, s]));
   const addressOf = new Map<string, Address>();
-  const params = { challengeWindow: 0n, submissionWindow: 0n, disputeBond: 0n, paused: false };
+  const params = {
+    challengeWindow: 0n,
+    disputeBond: 0n,
+    paused: false,
+    /** Submission windows by the time they took effect (an epoch uses the one in force at its end). */
+    submissionWindows: [] as Array<{ from: bigint; window: bigint }>,
+    /** Pauses of Settlement, `end` undefined while one runs: paused time extends deadlines. */
+    pauses: [] as Array<{ start: bigint; end?: bigint }>,
+  };
+  /** The submission deadline of an epoch ending at `epochEnd`, as of `t`, as the contract computes it. */
+  const submissionDeadline = (epochEnd: bigint, t: bigint): bigint => {
+    let window = params.submissionWindows[0]?.window ?? 0n;
+    for (const change of params.submissionWindows) if (change.from <= epochEnd) window = change.window;
+    let paused = 0n;
+    for (const p of params.pauses) {
+      const end = p.end ?? t;
+      if (end > epochEnd) paused += end - (p.start > epochEnd ? p.start : epochEnd);
+    }
+    return epochEnd + window + paused;
+  };
   const counts = {
     events: history.events.length,
     agreements: 0,
@@ -292,7 +320,7 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
           );
         }
         if (a.bySignature === true) {
-          const check = signatureChecks.get(`${tx}:${lower(party)}`) ?? "unverifiable";
+          const check = signatureChecks.get(relayedSignatureKey(tx, party)) ?? "unverifiable";
           if (check === "invalid") {
             findings.push(
               finding(
@@ -391,16 +419,23 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
         params.challengeWindow = a.newWindow as bigint;
         break;
       case "SubmissionWindowSet":
-        params.submissionWindow = a.newWindow as bigint;
+        params.submissionWindows.push({ from: now, window: a.newWindow as bigint });
         break;
       case "DisputeBondSet":
         params.disputeBond = a.newBond as bigint;
         break;
       case "Paused":
-        if (event.contract === "Settlement") params.paused = true;
+        if (event.contract === "Settlement") {
+          params.paused = true;
+          params.pauses.push({ start: now });
+        }
         break;
       case "Unpaused":
-        if (event.contract === "Settlement") params.paused = false;
+        if (event.contract === "Settlement") {
+          params.paused = false;
+          const running = params.pauses.at(-1);
+          if (running) running.end = now;
+        }
         break;
 
       // ------------------------------------------------------------ batches
@@ -475,7 +510,7 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
           );
         }
         const epochEnd = s.start + (epoch + 1n) * s.epochLength;
-        const deadline = epochEnd + params.submissionWindow;
+        const deadline = submissionDeadline(epochEnd, now);
         if (now < epochEnd || now > deadline) {
           findings.push(
             finding(
@@ -521,7 +556,10 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
           transactions: [tx],
         };
         if (event.eventName === "BatchCommitted") {
-          const check = signatureChecks.get(`${tx}:${lower(terms.to)}`) ?? "unverifiable";
+          const check =
+            signatureChecks.get(
+              relayedSignatureKey(tx, terms.to, { agreementId: id, flow: flowIndex, epoch }),
+            ) ?? "unverifiable";
           if (check === "invalid") {
             findings.push(
               finding(
@@ -552,6 +590,12 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
           expected.push({ key, count: min(count, terms.capPerEpoch), tx, reason: "commit" });
         } else {
           batch.challengeEnds = a.challengeEnds as bigint;
+          // The recipient-acknowledged part of a claim settles at once (its signature is checked
+          // on chain; the excess waits for the challenge window).
+          batch.acknowledgedCount = (a.acknowledgedCount as bigint | undefined) ?? 0n;
+          const acknowledged = min(batch.acknowledgedCount, terms.capPerEpoch);
+          if (acknowledged > 0n)
+            expected.push({ key, count: acknowledged, tx, reason: "claim (acknowledged part)" });
           if (batch.challengeEnds !== now + params.challengeWindow) {
             findings.push(
               finding(
@@ -597,36 +641,59 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
         const problems: string[] = [];
         if (event.eventName === "BatchDisputed") {
           const counter = a.counterCount as bigint;
+          const acknowledged = min(batch.acknowledgedCount ?? 0n, batch.cap);
           if (now >= (batch.challengeEnds ?? 0n))
             problems.push(`it came at ${now}, after the window closed at ${batch.challengeEnds}`);
           if (counter >= claimed) problems.push(`its count ${counter} is not below the claim's ${claimed}`);
+          if (counter < acknowledged)
+            problems.push(`its count ${counter} is below the ${acknowledged} the recipient acknowledged`);
           if ((a.bond as bigint) !== params.disputeBond)
             problems.push(`its bond ${a.bond} is not the required ${params.disputeBond}`);
           batch.status = "disputed";
           batch.counterCount = counter;
           batch.counterRoot = a.counterRoot as Hex;
-          expected.push({ key, count: counter, tx, reason: "dispute (undisputed part)" });
+          // The answer window: until then a higher acknowledgement may answer the dispute.
+          batch.challengeEnds = now + params.challengeWindow;
+          if (counter > acknowledged)
+            expected.push({ key, count: counter - acknowledged, tx, reason: "dispute (undisputed part)" });
         } else if (event.eventName === "BatchFinalised") {
           if (now < (batch.challengeEnds ?? 0n))
             problems.push(`it came at ${now}, before the window closed at ${batch.challengeEnds}`);
           if (params.paused) problems.push("Settlement was paused");
           batch.status = "finalised";
-          expected.push({ key, count: claimed, tx, reason: "finalisation" });
+          const acknowledged = min(batch.acknowledgedCount ?? 0n, batch.cap);
+          if (claimed > acknowledged)
+            expected.push({ key, count: claimed - acknowledged, tx, reason: "finalisation" });
         } else {
           const resolved = a.resolvedCount as bigint;
           const auditor = a.auditor as Address;
+          const upheld = a.disputeUpheld as boolean;
           const counter = batch.counterCount ?? 0n;
           if (resolved < counter || resolved > claimed)
             problems.push(`the resolved count ${resolved} is outside [${counter}, ${claimed}]`);
-          if (
-            !hasRole(ROLE.AUDITOR, auditor) ||
-            isAddressEqual(auditor, batch.referrer) ||
-            isAddressEqual(auditor, batch.recipient)
-          ) {
+          // Upheld: nobody showed a higher acknowledgement before the answer window closed; the
+          // recipient's count stands (anyone may close it). Answered: the referrer or an AUDITOR
+          // outside the flow showed the recipient's acknowledgement of `resolved` (checked on chain).
+          if (upheld && resolved !== counter)
+            problems.push(
+              `an upheld dispute must settle at the recipient's count ${counter}, not ${resolved}`,
+            );
+          if (upheld && now < (batch.challengeEnds ?? 0n))
+            problems.push(
+              `it was upheld at ${now}, before the answer window closed at ${batch.challengeEnds}`,
+            );
+          const signerOf = (member: Address) => members.get(lower(member))?.signer;
+          const independentAuditor =
+            hasRole(ROLE.AUDITOR, auditor) &&
+            !isAddressEqual(auditor, batch.recipient) &&
+            ![signerOf(batch.referrer), signerOf(batch.recipient)].some(
+              (signer) => signer !== undefined && isAddressEqual(signer, auditor),
+            );
+          if (!upheld && !isAddressEqual(auditor, batch.referrer) && !independentAuditor) {
             findings.push(
               finding(
                 "resolution-unauthorised",
-                `${label}: the dispute was resolved by ${auditor}, who is not an AUDITOR outside the flow`,
+                `${label}: the dispute was answered by ${auditor}, who is neither the referrer nor an AUDITOR outside the flow`,
                 { auditor, referrer: batch.referrer, recipient: batch.recipient },
                 [tx],
                 at,
@@ -635,7 +702,7 @@ function replay(history: AuditHistory, signatureChecks: Map<string, SignatureChe
           }
           batch.status = "resolved";
           batch.resolvedCount = resolved;
-          batch.disputeUpheld = a.disputeUpheld as boolean;
+          batch.disputeUpheld = upheld;
           if (resolved > counter) expected.push({ key, count: resolved - counter, tx, reason: "resolution" });
         }
         if (problems.length > 0) {

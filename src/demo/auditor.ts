@@ -61,13 +61,13 @@ export function startDemoAuditor(options: DemoAuditorOptions): DemoAuditor {
         });
         counters.audits++;
         counters.lastVerdict = result.report.verdict;
-        const resolved = result.resolutions.filter((r) => r.outcome === "resolved").length;
+        const resolved = result.resolutions.filter((r) => r.outcome === "upheld").length;
         counters.resolved += resolved;
         writeFileSync(path.join(options.reportDir, "latest.html"), result.html);
         writeFileSync(path.join(options.reportDir, "latest.json"), serializeAuditReport(result.report));
         const s = result.report.summary;
         options.log(
-          `auditor: verdict ${result.report.verdict.toUpperCase()} over blocks ${result.report.fromBlock}–${result.report.toBlock} (${s.batches} batches, ${s.proofsVerified} receipt proofs verified, ${s.violations} violations, ${s.anomalies} anomalies), attestation #${result.attestation?.attestationId}, ${resolved} disputes resolved`,
+          `auditor: verdict ${result.report.verdict.toUpperCase()} over blocks ${result.report.fromBlock}–${result.report.toBlock} (${s.batches} batches, ${s.proofsVerified} receipt proofs verified, ${s.violations} violations, ${s.anomalies} anomalies), attestation #${result.attestation?.attestationId}, ${resolved} disputes upheld`,
         );
         lastError = "";
       } catch (error) {

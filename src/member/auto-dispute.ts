@@ -3,19 +3,23 @@ import { settlementAbi } from "../abi/contracts";
 import type { StoreDriver } from "../store/driver";
 import type { AgreementDirectory } from "./agreements";
 import { disputeBatch } from "./chain/dispute-batch";
+import { readBatch } from "./chain/read-batch";
+import { upholdDispute } from "./chain/resolve-dispute";
 import type { SettlementClient } from "./chain/settlement-client";
 import { buildFlowBatch, type FlowBatch, recordBatch } from "./flow-batch";
 
 export type AutoDisputeOutcome =
   | { type: "disputed"; claimed: { count: bigint; root: Hex }; own: FlowBatch; txHash: Hex }
+  | { type: "upheld"; claimed: { count: bigint; root: Hex }; own: FlowBatch; txHash: Hex }
   | { type: "accepted"; claimed: { count: bigint; root: Hex }; own: FlowBatch }
   | { type: "failed"; claimed: { count: bigint; root: Hex }; reason: string };
 
 /**
  * Watches `BatchClaimed` on Settlement for the flows this member receives, and disputes every
- * claim that does not match its own arrival records (with its own count and root, which the
- * contract settles at once; an auditor resolves the rest). One pass per call, from the block
- * after the last one it scanned.
+ * claim above its own arrival records (with its own count and root, which the contract settles at
+ * once; the excess settles only if the referrer shows this member's acknowledgement above it). Then
+ * closes its disputes nobody answered once their answer window has passed (`upholdDispute`: its
+ * count stands, its bond comes back). One pass per call, from the block after the last one scanned.
  */
 export function createAutoDisputer(p: {
   member: Address;
@@ -38,7 +42,14 @@ export function createAutoDisputer(p: {
         fromBlock: nextBlock,
         toBlock: head,
       } as never)) as unknown as Array<{
-        args: { agreementId: bigint; flow: bigint; epoch: bigint; count: bigint; root: Hex };
+        args: {
+          agreementId: bigint;
+          flow: bigint;
+          epoch: bigint;
+          count: bigint;
+          root: Hex;
+          acknowledgedCount: bigint;
+        };
       }>;
       nextBlock = head + 1n;
       const outcomes: AutoDisputeOutcome[] = [];
@@ -55,9 +66,11 @@ export function createAutoDisputer(p: {
             flow: Number(args.flow),
             epoch: BigInt(args.epoch),
           });
-          // A claim at or below our own count costs us nothing we did not receive: let it stand
-          // (the contract only takes disputes with a lower count).
-          if (BigInt(own.count) >= claimed.count) {
+          // A claim at or below our own count (or the flow's cap, which is all it can settle)
+          // costs us nothing we did not receive: let it stand (the contract only takes disputes
+          // with a lower count, never below what we acknowledged).
+          const payable = claimed.count < flow.capPerEpoch ? claimed.count : flow.capPerEpoch;
+          if (BigInt(own.count) >= payable || BigInt(own.count) < BigInt(args.acknowledgedCount)) {
             outcomes.push({ type: "accepted", claimed, own });
             continue;
           }
@@ -76,7 +89,63 @@ export function createAutoDisputer(p: {
           outcomes.push({ type: "failed", claimed, reason: (error as Error).message.split("\n")[0] });
         }
       }
+      outcomes.push(...(await upholdUnanswered()));
       return outcomes;
     },
   };
+
+  /** This member's disputes whose answer window has passed with no acknowledgement shown: closed. */
+  async function upholdUnanswered(): Promise<AutoDisputeOutcome[]> {
+    const rows = await p.driver.query<{
+      agreement_id: string;
+      flow: number;
+      epoch: string;
+      count: string;
+      root: string;
+      detail: string | null;
+    }>(
+      `SELECT agreement_id, flow, epoch, count, root, detail FROM member_batches
+       WHERE tenant = $1 AND role = 'recipient' AND status = 'disputed' ORDER BY agreement_id, flow, epoch`,
+      [tenant],
+    );
+    const outcomes: AutoDisputeOutcome[] = [];
+    for (const row of rows) {
+      const key = { agreementId: BigInt(row.agreement_id), flow: Number(row.flow), epoch: BigInt(row.epoch) };
+      const own: FlowBatch = { ...key, count: Number(row.count), root: row.root as Hex };
+      try {
+        const onChain = await readBatch(p.settlement, key);
+        const claimed = { count: onChain.count, root: onChain.root };
+        if (onChain.status !== "disputed") {
+          await recordBatch(p.driver, {
+            tenant,
+            role: "recipient",
+            batch: own,
+            status: onChain.status,
+            detail: row.detail ?? undefined,
+            now: p.now(),
+          });
+          continue;
+        }
+        if (p.now() < onChain.challengeEnds) continue;
+        const txHash = await upholdDispute(p.settlement, key);
+        await recordBatch(p.driver, {
+          tenant,
+          role: "recipient",
+          batch: own,
+          status: "resolved",
+          txHash,
+          detail: `dispute upheld: no acknowledgement above ${own.count} was shown`,
+          now: p.now(),
+        });
+        outcomes.push({ type: "upheld", claimed, own, txHash });
+      } catch (error) {
+        outcomes.push({
+          type: "failed",
+          claimed: { count: 0n, root: row.root as Hex },
+          reason: (error as Error).message.split("\n")[0],
+        });
+      }
+    }
+    return outcomes;
+  }
 }

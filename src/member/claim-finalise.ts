@@ -1,7 +1,9 @@
 import type { Address, Hex } from "viem";
 import type { StoreDriver } from "../store/driver";
+import { highestAcknowledgement } from "./acknowledgements";
 import { finaliseBatch } from "./chain/finalise-batch";
 import { readBatch } from "./chain/read-batch";
+import { resolveDispute } from "./chain/resolve-dispute";
 import type { SettlementClient } from "./chain/settlement-client";
 import { recordBatch } from "./flow-batch";
 
@@ -10,6 +12,7 @@ export type ClaimFollowOutcome =
   | { type: "finalised"; agreementId: bigint; flow: number; epoch: bigint; txHash: Hex }
   | { type: "waiting"; agreementId: bigint; flow: number; epoch: bigint; until: bigint }
   | { type: "disputed"; agreementId: bigint; flow: number; epoch: bigint }
+  | { type: "answered"; agreementId: bigint; flow: number; epoch: bigint; acknowledged: bigint; txHash: Hex }
   | { type: "settled-elsewhere"; agreementId: bigint; flow: number; epoch: bigint; status: string }
   | { type: "failed"; agreementId: bigint; flow: number; epoch: bigint; reason: string };
 
@@ -17,8 +20,10 @@ export type ClaimFollowOutcome =
  * One pass over the claims this member filed as referrer (`member_batches` status `claimed`):
  * an undisputed claim whose challenge window has passed is finalised on chain (Settlement lets
  * anyone call `finalise`; the referrer is the one who is owed, so it does not wait for the
- * matcher); a claim that was disputed, finalised or resolved by someone else is recorded as such
- * (`disputed` stays followed until an auditor resolves it).
+ * matcher); a disputed one is answered with the recipient's acknowledgement above the disputed
+ * count when this node holds one (`resolve`: settles up to it, bond to the referrer), else it stays
+ * followed until the recipient's count is upheld; one finalised or resolved by someone else is
+ * recorded as such.
  */
 export async function followClaims(p: {
   member: Address;
@@ -64,8 +69,20 @@ export async function followClaims(p: {
         await record("finalised", { txHash, detail: "undisputed claim finalised" });
         outcomes.push({ type: "finalised", ...key, txHash });
       } else if (onChain.status === "disputed") {
+        const held = await highestAcknowledgement(p.driver, { tenant, ...key });
+        if (held && held.count > onChain.counterCount && p.now() < onChain.challengeEnds) {
+          const txHash = await resolveDispute(p.settlement, { acknowledgement: held });
+          await record("resolved", {
+            txHash,
+            detail: `dispute answered with the recipient's acknowledgement of ${held.count}`,
+          });
+          outcomes.push({ type: "answered", ...key, acknowledged: held.count, txHash });
+          continue;
+        }
         if (row.status !== "disputed")
-          await record("disputed", { detail: "disputed by the recipient; waits for an auditor" });
+          await record("disputed", {
+            detail: `disputed by the recipient at ${onChain.counterCount}; no acknowledgement above it is held`,
+          });
         outcomes.push({ type: "disputed", ...key });
       } else {
         await record(onChain.status, { detail: `${onChain.status} on chain` });

@@ -1,5 +1,6 @@
 import type { Address, Hex, LocalAccount } from "viem";
 import type { StoreDriver } from "../store/driver";
+import { highestAcknowledgement, type SignedAcknowledgement } from "./acknowledgements";
 import { type AgreementDirectory, epochEndOf } from "./agreements";
 import { claimBatch } from "./chain/claim-batch";
 import { commitBatch } from "./chain/commit-batch";
@@ -9,8 +10,8 @@ import { type PeerDomain, signPeerRequest } from "./peer-auth";
 
 /** What happened to one flow's batch when the referrer closed its epoch. */
 export type EpochCloseOutcome =
-  | { type: "committed"; batch: FlowBatch; txHash: Hex }
-  | { type: "claimed"; batch: FlowBatch; txHash: Hex; reason: string }
+  | { type: "committed"; batch: FlowBatch; txHash: Hex; acknowledged: bigint }
+  | { type: "claimed"; batch: FlowBatch; txHash: Hex; reason: string; acknowledged: bigint }
   | { type: "refused"; batch: FlowBatch; reason: string; expected?: { count: string; root: Hex } }
   | { type: "waiting"; batch: Pick<FlowBatch, "agreementId" | "flow" | "epoch">; until: bigint }
   | { type: "failed"; batch: Pick<FlowBatch, "agreementId" | "flow" | "epoch">; reason: string };
@@ -34,9 +35,12 @@ export interface CloseEpochsParameters {
 /**
  * One pass of the referrer's epoch close (`--once` style: call it on a timer or from a test).
  * For every (agreement, flow, epoch) with clicks and no final batch yet, once the epoch and its
- * tokens are over: build the batch from the durable clicks, ask the recipient's node to co-sign
- * (authenticated request), commit on chain when it does; when it refuses or does not answer and
- * the claim deadline has passed, claim the batch without co-signature.
+ * tokens are over: build the batch from the durable clicks and ask the recipient's node for its
+ * final acknowledgement (authenticated request; the co-signature is the last acknowledgement).
+ * Evidence is the recipient's signature: the referrer commits at the highest acknowledgement it
+ * holds when it covers its clicks (or the recipient acknowledged more); when the acknowledgements
+ * fall short of its clicks and the claim deadline has passed, it claims its clicks above the highest
+ * acknowledgement — that part settles at once, the excess only if the recipient lets it pass.
  */
 export async function closeEpochs(p: CloseEpochsParameters): Promise<EpochCloseOutcome[]> {
   const tenant = p.member.toLowerCase();
@@ -90,48 +94,53 @@ async function closeOne(
   const batch = await buildFlowBatch(p.driver, { tenant, source: "clicks", ...key });
   const deadlinePassed = t >= end + p.claimAfter;
   const answer = await requestCoSignature(p, flow.to, batch);
-  if (answer.type === "signed") {
-    const txHash = await commitBatch(p.settlement, { batch, recipientSignature: answer.signature });
-    await recordBatch(p.driver, {
-      tenant,
-      role: "referrer",
-      batch,
-      status: "committed",
-      coSignature: answer.signature,
-      txHash,
-      now: t,
+  // The highest acknowledgement: the recipient's final one, else the last it sent while the epoch ran.
+  const held = await highestAcknowledgement(p.driver, { tenant, ...key });
+  let best: SignedAcknowledgement | undefined = held;
+  if (answer.type === "acknowledged" && (!best || answer.acknowledgement.count >= best.count))
+    best = answer.acknowledgement;
+  const record = (status: string, extra: { coSignature?: string; txHash?: string; detail?: string }) =>
+    recordBatch(p.driver, { tenant, role: "referrer", batch, now: t, status, ...extra });
+  if (best && best.count >= BigInt(batch.count)) {
+    const txHash = await commitBatch(p.settlement, {
+      batch: { ...key, count: best.count, root: best.root },
+      recipientSignature: best.signature,
     });
-    return { type: "committed", batch, txHash };
+    await record("committed", {
+      coSignature: best.signature,
+      txHash,
+      detail:
+        best.root === batch.root ? undefined : `committed at the recipient's acknowledged ${best.count}`,
+    });
+    return { type: "committed", batch, txHash, acknowledged: best.count };
   }
+  const reason =
+    answer.type === "refused"
+      ? answer.reason
+      : `the recipient acknowledged ${best?.count ?? 0n} of ${batch.count} clicks`;
   if (deadlinePassed) {
-    const txHash = await claimBatch(p.settlement, { batch });
-    await recordBatch(p.driver, {
-      tenant,
-      role: "referrer",
-      batch,
-      status: "claimed",
-      txHash,
-      detail: answer.reason,
-      now: t,
-    });
-    return { type: "claimed", batch, txHash, reason: answer.reason };
+    const txHash = await claimBatch(p.settlement, { batch, acknowledgement: best });
+    await record("claimed", { txHash, detail: reason });
+    return { type: "claimed", batch, txHash, reason, acknowledged: best?.count ?? 0n };
   }
-  await recordBatch(p.driver, {
-    tenant,
-    role: "referrer",
+  await record("refused", { detail: reason });
+  return {
+    type: "refused",
     batch,
-    status: "refused",
-    detail: answer.reason,
-    now: t,
-  });
-  return { type: "refused", batch, reason: answer.reason, expected: answer.expected };
+    reason,
+    expected: best ? { count: best.count.toString(), root: best.root } : undefined,
+  };
 }
 
 type CoSignAnswer =
-  | { type: "signed"; signature: Hex }
-  | { type: "refused"; reason: string; expected?: { count: string; root: Hex } };
+  | { type: "acknowledged"; acknowledgement: SignedAcknowledgement; matches: boolean }
+  | { type: "refused"; reason: string };
 
-/** Asks the recipient's node to co-sign, with a request signed by this member's key. */
+/**
+ * Asks the recipient's node for its final acknowledgement of the batch's flow and epoch, with a
+ * request signed by this member's key. The answer is checked only for shape here: the contract
+ * checks the signature when it is used.
+ */
 export async function requestCoSignature(
   p: Pick<CloseEpochsParameters, "member" | "account" | "peerDomain" | "peerUrl" | "now">,
   recipient: Address,
@@ -170,20 +179,43 @@ export async function requestCoSignature(
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
       body,
+      redirect: "error",
       signal: AbortSignal.timeout(30_000),
     });
   } catch (error) {
     return { type: "refused", reason: `recipient node unreachable: ${(error as Error).message}` };
   }
   const answer = (await response.json().catch(() => ({}))) as {
-    signature?: Hex;
-    message?: string;
-    expected?: { count: string; root: Hex };
+    count?: unknown;
+    root?: unknown;
+    signature?: unknown;
+    matches?: unknown;
+    message?: unknown;
   };
-  if (response.status === 200 && answer.signature) return { type: "signed", signature: answer.signature };
-  return {
-    type: "refused",
-    reason: `${response.status}: ${answer.message ?? "no reason given"}`,
-    expected: answer.expected,
-  };
+  if (
+    response.status === 200 &&
+    typeof answer.count === "string" &&
+    /^(0|[1-9][0-9]{0,19})$/.test(answer.count) &&
+    BigInt(answer.count) < 2n ** 64n &&
+    typeof answer.root === "string" &&
+    /^0x[0-9a-f]{64}$/.test(answer.root) &&
+    typeof answer.signature === "string" &&
+    /^0x[0-9a-fA-F]{130,}$/.test(answer.signature) &&
+    answer.signature.length <= 2 + 2 * 4096
+  ) {
+    return {
+      type: "acknowledged",
+      acknowledgement: {
+        agreementId: batch.agreementId,
+        flow: batch.flow,
+        epoch: batch.epoch,
+        count: BigInt(answer.count),
+        root: answer.root as Hex,
+        signature: answer.signature as Hex,
+      },
+      matches: answer.matches === true,
+    };
+  }
+  const message = typeof answer.message === "string" ? answer.message.slice(0, 200) : "no reason given";
+  return { type: "refused", reason: `${response.status}: ${message}` };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Account, Address, Chain, LocalAccount, PublicClient, Transport, WalletClient } from "viem";
 import { createStore, type Store } from "../store/store";
+import { type AcknowledgeOutcome, createAcknowledger } from "./acknowledgements";
 import { type AgreementDirectory, createChainAgreementDirectory } from "./agreements";
 import { registerAuditProofRoute } from "./audit-proofs";
 import type { AutoAcceptPolicy } from "./auto-accept";
@@ -9,6 +10,7 @@ import { type AutoDisputeOutcome, createAutoDisputer } from "./auto-dispute";
 import { type ClaimFollowOutcome, followClaims } from "./claim-finalise";
 import { registerConversionReportRoute } from "./conversion-report";
 import { closeEpochs, type EpochCloseOutcome } from "./epoch-close";
+import { createExposureGuard, type ExposureBound, type ExposureGuard } from "./exposure";
 import { createReceiptJournal, type ReceiptJournal } from "./journal";
 import { createChainMemberRegistry, type MemberRegistry } from "./members";
 import { createPeerAuthenticator } from "./peer-auth";
@@ -80,6 +82,11 @@ export interface MemberNodeSharedOptions {
   onSettlePass?: (passes: SettlementPass[]) => void;
   /** Seconds after an epoch's end after which an unco-signed batch is claimed (default 3,600). */
   claimAfter?: bigint;
+  /**
+   * How far a referrer lets a recipient fall behind in acknowledging before it stops issuing
+   * billable tokens on the flow (default 500 clicks or 60 s; see exposure.ts).
+   */
+  exposureBound?: ExposureBound;
   tokenTtl?: bigint;
   rateLimit?: number | RateLimiter;
   logStream?: DestinationStream | false;
@@ -96,6 +103,10 @@ export interface MemberNode {
   url: string;
   app: FastifyInstance;
   issuer: TrackingTokenIssuer;
+  /** This member's exposure as a referrer: the flows whose billable tokens are stopped. */
+  exposure: ExposureGuard;
+  /** One pass of the recipient's acknowledgements: signs and sends the running counts of its flows. */
+  acknowledge(): Promise<AcknowledgeOutcome[]>;
   /** One pass of the referrer's epoch close (needs `contracts.Settlement` and a wallet client). */
   closeEpochs(): Promise<EpochCloseOutcome[]>;
   /** One pass of the recipient's claim watch: disputes claims above its own arrivals. */
@@ -224,7 +235,36 @@ export async function startMemberNodes(
       timer.unref();
       timers.push(timer);
       const landing = tenant.landingUrl;
-      const app = createTrackingServer({
+      const settlementAddress = shared.contracts.Settlement;
+      let app: FastifyInstance | undefined;
+      const exposure = createExposureGuard(shared.exposureBound, (flow) =>
+        app?.log.warn(
+          {
+            agreementId: flow.agreementId.toString(),
+            flow: flow.flow,
+            epoch: flow.epoch.toString(),
+            sent: flow.sent,
+            acknowledged: flow.acknowledged.toString(),
+          },
+          flow.paused
+            ? `exposure: billable tokens stopped on the flow: ${flow.paused}`
+            : "exposure: acknowledgements caught up; billable tokens resume",
+        ),
+      );
+      const acknowledger = settlementAddress
+        ? createAcknowledger({
+            member: tenant.member,
+            account: tenant.account,
+            chainId: shared.chainId,
+            settlement: settlementAddress,
+            driver: store.driver,
+            agreements,
+            peerDomain,
+            peerUrl,
+            now,
+          })
+        : undefined;
+      app = createTrackingServer({
         member: tenant.member,
         agreements,
         issuer,
@@ -236,8 +276,9 @@ export async function startMemberNodes(
         logStream: shared.logStream,
         logLevel: shared.logLevel,
         now,
+        exposure,
+        onArrival: (key) => acknowledger?.touch(key),
       });
-      const settlementAddress = shared.contracts.Settlement;
       registerConversionReportRoute(app, { member: tenant.member, driver: store.driver, auth });
       if (settlementAddress)
         registerAuditProofRoute(app, {
@@ -259,6 +300,8 @@ export async function startMemberNodes(
           auth,
           tokenTtl,
           now,
+          signerOf: (m) => members.signerOf(m),
+          exposure,
         });
       const settlement = () => {
         if (!settlementAddress || !tenant.walletClient || !shared.publicClient)
@@ -279,6 +322,12 @@ export async function startMemberNodes(
         url,
         app,
         issuer,
+        exposure,
+        acknowledge: async () => {
+          if (!acknowledger) return [];
+          await journal.flush();
+          return acknowledger.once();
+        },
         closeEpochs: async () => {
           await journal.flush();
           return closeEpochs({
@@ -350,6 +399,7 @@ export async function startMemberNodes(
 async function settleOnce(node: MemberNode): Promise<SettlementPass> {
   const pass: SettlementPass = {
     member: node.member,
+    acknowledged: [],
     closed: [],
     disputes: [],
     claims: [],
@@ -367,6 +417,7 @@ async function settleOnce(node: MemberNode): Promise<SettlementPass> {
       return [];
     }
   };
+  pass.acknowledged = await step("acknowledge", () => node.acknowledge());
   pass.closed = await step("close", () => node.closeEpochs());
   pass.disputes = await step("dispute", () => node.disputeClaims());
   pass.claims = await step("claims", () => node.followClaims());

@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import type { AcknowledgeOutcome } from "./acknowledgements";
 import type { AutoDisputeOutcome } from "./auto-dispute";
 import type { ClaimFollowOutcome } from "./claim-finalise";
 import type { EpochCloseOutcome } from "./epoch-close";
@@ -7,6 +8,8 @@ import type { ProposalOutcome } from "./proposal-watch";
 /** What one member's node did in one settlement pass. */
 export interface SettlementPass {
   member: Address;
+  /** Recipient: acknowledgements of its running counts sent to the referrers' nodes. */
+  acknowledged: AcknowledgeOutcome[];
   /** Referrer: batches co-signed and committed, claimed, refused, waiting. */
   closed: EpochCloseOutcome[];
   /** Recipient: claims above its own arrivals disputed. */
@@ -16,7 +19,7 @@ export interface SettlementPass {
   /** Proposals accepted by the auto-accept policy, or left for the CLI. */
   proposals: ProposalOutcome[];
   /** Steps that threw (RPC down, store error): retried on the next pass. */
-  errors: Array<{ step: "close" | "dispute" | "claims" | "proposals"; message: string }>;
+  errors: Array<{ step: "acknowledge" | "close" | "dispute" | "claims" | "proposals"; message: string }>;
 }
 
 /** Something that can run one settlement pass (a member node). */

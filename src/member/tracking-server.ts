@@ -16,6 +16,7 @@ import {
   UnknownAgreementError,
   UnknownArrivalError,
 } from "./errors";
+import type { ExposureGuard } from "./exposure";
 import type { ReceiptJournal } from "./journal";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
 import { decodeTrackingToken, type TrackingTokenIssuer, type TrackingTokenVerifier } from "./tracking-token";
@@ -47,6 +48,13 @@ export interface TrackingServerOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Clock in unix seconds. */
   now?: () => bigint;
+  /**
+   * This member's exposure as a referrer: while a flow's unacknowledged clicks exceed the bound,
+   * its tracking link sends visitors on without a billable token (see exposure.ts).
+   */
+  exposure?: ExposureGuard;
+  /** Hears every durable arrival (the acknowledger marks its flow's epoch for acknowledgement). */
+  onArrival?: (key: { agreementId: bigint; flow: number; epoch: bigint }) => void;
 }
 
 const UINT_PATTERN = /^(0|[1-9][0-9]{0,77})$/;
@@ -191,10 +199,21 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
     const landing = landingUrl(referredFlow.to, agreementId, flow);
     if (!landing)
       throw new AgreementNotRunningError(agreementId, `no landing URL is known for ${referredFlow.to}`);
+    if (options.exposure && !options.exposure.allows({ agreementId, flow, epoch }, t)) {
+      // The recipient is behind on acknowledging this flow: the visitor still goes, unbilled.
+      return reply
+        .code(302)
+        .header("location", landing)
+        .header("cache-control", "no-store")
+        .header("referrer-policy", "no-referrer")
+        .header("x-flowpact-billable", "paused")
+        .send();
+    }
     const clickId = drawClickId();
     const expiry = t + tokenTtl;
     const token = issuer.issue({ agreementId, flow, epoch, clickId, expiry }, referredFlow.to);
     await journal.recordClick({ tenant: member, clickId, agreementId, flow, epoch, expiresAt: expiry });
+    options.exposure?.sent({ agreementId, flow, epoch }, t);
     const separator = landing.includes("?") ? "&" : "?";
     return reply
       .code(302)
@@ -234,6 +253,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
       arrivedAt: t,
     });
     if (!recorded) throw new ReplayedTokenError(token.clickId);
+    options.onArrival?.({ agreementId: token.agreementId, flow: token.flow, epoch: token.epoch });
     return reply.code(201).send({
       status: "recorded",
       agreementId: token.agreementId.toString(),

@@ -16,12 +16,17 @@ import { ReceiptsError } from "./errors";
 
 /** EIP-712 domain name of the Settlement contract (fixed protocol constant). */
 export const settlementDomainName = "FlowPact Settlement";
-/** EIP-712 domain version of the Settlement contract. */
-export const settlementDomainVersion = "1";
+/** EIP-712 domain version of the Settlement contract (2: acknowledgements name the recipient). */
+export const settlementDomainVersion = "2";
 
-/** `Batch(uint256 agreementId,uint256 flow,uint64 epoch,uint64 count,bytes32 root)`. */
+/**
+ * `Acknowledgement(address recipient,uint256 agreementId,uint256 flow,uint64 epoch,uint64 count,bytes32 root)`:
+ * the recipient's signed running count and root of one flow's epoch (its last one is the batch's
+ * co-signature). The type names the signer's role, and the domain binds chain and contract.
+ */
 export const batchTypes = {
-  Batch: [
+  Acknowledgement: [
+    { name: "recipient", type: "address" },
     { name: "agreementId", type: "uint256" },
     { name: "flow", type: "uint256" },
     { name: "epoch", type: "uint64" },
@@ -31,11 +36,14 @@ export const batchTypes = {
 } as const;
 
 /**
- * What the recipient co-signs: `count` receipts of flow `flow` of agreement `agreementId` during
- * `epoch`, whose Merkle root is `root`. (agreementId, flow, epoch) settles once on chain, and the
- * domain binds chain and contract, so the signature cannot be replayed anywhere else.
+ * What the recipient acknowledges: `count` receipts of flow `flow` of agreement `agreementId`
+ * during `epoch`, whose Merkle root is `root`, received by member `recipient`. (agreementId, flow,
+ * epoch) settles once on chain, and the domain binds chain and contract, so the signature cannot
+ * be replayed anywhere else; naming the recipient keeps one key behind two members' wallets from
+ * acknowledging for both.
  */
 export type Batch = {
+  recipient: Address;
   agreementId: bigint;
   flow: number | bigint;
   epoch: bigint;
@@ -51,7 +59,7 @@ export type BatchDomainParameters = {
 };
 
 export type BatchTypedDataParameters = BatchDomainParameters & { batch: Batch };
-export type BatchTypedData = TypedDataDefinition<typeof batchTypes, "Batch"> & {
+export type BatchTypedData = TypedDataDefinition<typeof batchTypes, "Acknowledgement"> & {
   domain: { name: string; version: string; chainId: number; verifyingContract: Address };
 };
 
@@ -62,7 +70,7 @@ export type BatchTypedData = TypedDataDefinition<typeof batchTypes, "Batch"> & {
  * const typedData = batchTypedData({
  *   chainId: 31337,
  *   settlement: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
- *   batch: { agreementId: 1n, flow: 0, epoch: 4n, count: tree.count, root: tree.root },
+ *   batch: { recipient, agreementId: 1n, flow: 0, epoch: 4n, count: tree.count, root: tree.root },
  * });
  */
 export function batchTypedData({ chainId, settlement, batch }: BatchTypedDataParameters): BatchTypedData {
@@ -74,8 +82,9 @@ export function batchTypedData({ chainId, settlement, batch }: BatchTypedDataPar
       verifyingContract: settlement,
     },
     types: batchTypes,
-    primaryType: "Batch",
+    primaryType: "Acknowledgement",
     message: {
+      recipient: batch.recipient,
       agreementId: batch.agreementId,
       flow: BigInt(batch.flow),
       epoch: batch.epoch,
@@ -108,7 +117,7 @@ export type SignBatchParameters = BatchTypedDataParameters & {
  * const signature = await signBatch(walletClient, {
  *   chainId: 31337,
  *   settlement,
- *   batch: { agreementId, flow, epoch, count: tree.count, root: tree.root },
+ *   batch: { recipient, agreementId, flow, epoch, count: tree.count, root: tree.root },
  * });
  */
 export async function signBatch(
@@ -215,7 +224,7 @@ export class InvalidBatchSignatureError extends ReceiptsError {
     cause?: unknown,
   ) {
     super(`batch signature is invalid: ${reason}`, {
-      advice: "Expect a 65-byte r‖s‖v EIP-712 signature of the Batch type.",
+      advice: "Expect a 65-byte r‖s‖v EIP-712 signature of the Acknowledgement type.",
       cause,
     });
   }

@@ -3,7 +3,7 @@ import type { Address } from "viem";
 import { examples, withContext } from "../action";
 import { UsageError } from "../errors";
 import { emit } from "../output";
-import { parseAddress, parseAmount, parseDuration, parsePositive, parseUrl } from "../parse";
+import { parseAddress, parseAmount, parsePositive, parseUrl } from "../parse";
 
 interface AuditOptions {
   from?: bigint;
@@ -14,7 +14,6 @@ interface AuditOptions {
   out?: string;
   attest?: boolean;
   resolveDisputes?: boolean;
-  answerDeadline?: bigint;
 }
 
 /** `<member>=<url>`: where a member's node answers proof requests. */
@@ -52,20 +51,10 @@ export function registerAuditCommand(program: Command): void {
       .option("--attest", "post the report's hash and verdict on chain (needs the auditor key)")
       .option(
         "--resolve-disputes",
-        "resolve every open dispute on chain from the referrer's receipt proofs: what it proves is owed (needs the auditor key)",
-      )
-      .addOption(
-        new Option(
-          "--answer-deadline <duration>",
-          'with --resolve-disputes: a referrer whose node has not answered this long after its challenge window closed loses the dispute (the recipient\'s count stands), e.g. "7d"; without it unanswered disputes stay open',
-        ).argParser(parseDuration),
+        "close every dispute whose answer window has passed: no acknowledgement above the recipient's count was shown, so its count stands and the bond returns to it (needs a key)",
       )
       .action(
         withContext(async (ctx, o: AuditOptions) => {
-          if (o.answerDeadline !== undefined && !o.resolveDisputes)
-            throw new UsageError(
-              "--answer-deadline only applies with --resolve-disputes: add it, or drop the deadline",
-            );
           const config = ctx.config();
           const hasKey = config.privateKey !== undefined || config.keystore !== undefined;
           // The key signs proof requests and the attestation; without --attest it is optional.
@@ -85,7 +74,6 @@ export function registerAuditCommand(program: Command): void {
             outDir: o.out,
             attest: o.attest === true,
             resolveDisputes: o.resolveDisputes === true,
-            answerDeadlineSeconds: o.answerDeadline,
           });
           emit(
             ctx.json,

@@ -1,11 +1,14 @@
 import type { Hash, Hex } from "viem";
-import type { Batch } from "../../receipts";
+import type { FlowBatch } from "../flow-batch";
 import { type SettlementClient, writeSettlement } from "./settlement-client";
 
-export type CommitBatchParameters = { batch: Batch; recipientSignature: Hex };
+export type CommitBatchParameters = {
+  batch: Pick<FlowBatch, "agreementId" | "flow" | "epoch" | "root"> & { count: number | bigint };
+  recipientSignature: Hex;
+};
 
 /**
- * Commits a batch co-signed by the flow's recipient (`Settlement.commit`); final at once.
+ * Commits a batch at the recipient's acknowledgement of it (`Settlement.commit`); final at once.
  * Caller: the flow's referrer.
  *
  * @example

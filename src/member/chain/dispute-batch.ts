@@ -1,6 +1,6 @@
 import type { Hash } from "viem";
 import { settlementAbi } from "../../abi/contracts";
-import type { Batch } from "../../receipts";
+import type { FlowBatch } from "../flow-batch";
 import { type SettlementClient, writeSettlement } from "./settlement-client";
 
 /**
@@ -10,7 +10,10 @@ import { type SettlementClient, writeSettlement } from "./settlement-client";
  * @example
  * const hash = await disputeBatch(client, { counter: { agreementId, flow, epoch, count: own.count, root: own.root } });
  */
-export async function disputeBatch(client: SettlementClient, { counter }: { counter: Batch }): Promise<Hash> {
+export async function disputeBatch(
+  client: SettlementClient,
+  { counter }: { counter: Pick<FlowBatch, "agreementId" | "flow" | "epoch" | "count" | "root"> },
+): Promise<Hash> {
   const bond = (await client.publicClient.readContract({
     address: client.settlement,
     abi: settlementAbi,

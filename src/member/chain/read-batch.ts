@@ -17,9 +17,14 @@ export interface OnChainBatch {
   status: BatchStatusName;
   count: bigint;
   settledCount: bigint;
-  /** Unix seconds; 0 for a co-signed batch. */
+  /** Unix seconds: end of a claim's challenge window, then of a dispute's answer window; 0 for a commit. */
   challengeEnds: bigint;
+  /** Zero for a committed batch (its root is in BatchCommitted). */
   root: Hex;
+  /** The recipient-acknowledged part of a claim. */
+  acknowledgedCount: bigint;
+  /** The recipient's count in a dispute. */
+  counterCount: bigint;
 }
 
 /**
@@ -38,12 +43,22 @@ export async function readBatch(
     abi: settlementAbi,
     functionName: "batchOf",
     args: [agreementId, BigInt(flow), epoch],
-  } as never)) as { status: number; count: bigint; settledCount: bigint; challengeEnds: bigint; root: Hex };
+  } as never)) as {
+    status: number;
+    count: bigint;
+    settledCount: bigint;
+    challengeEnds: bigint;
+    root: Hex;
+    acknowledgedCount: bigint;
+    counterCount: bigint;
+  };
   return {
     status: BATCH_STATUS_NAMES[Number(b.status)] ?? "none",
     count: BigInt(b.count),
     settledCount: BigInt(b.settledCount),
     challengeEnds: BigInt(b.challengeEnds),
     root: b.root,
+    acknowledgedCount: BigInt(b.acknowledgedCount),
+    counterCount: BigInt(b.counterCount),
   };
 }

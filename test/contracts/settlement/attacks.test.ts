@@ -336,7 +336,14 @@ describe("Settlement attacks", () => {
       await wallet.arm(f.settlementAddress, finaliseEpoch1);
 
       // Proof that the attack is live: called directly (not statically), the wallet does finalise.
-      const digest = await f.settlement.acknowledgementDigest(f.bob.address, f.agreementId, 0n, 2n, 5n, signed.root);
+      const digest = await f.settlement.acknowledgementDigest(
+        f.bob.address,
+        f.agreementId,
+        0n,
+        2n,
+        5n,
+        signed.root,
+      );
       const snapshot = await ethers.provider.send("evm_snapshot", []);
       await expect(wallet.isValidSignature(digest, signature))
         .to.emit(wallet, "ReentryAttempted")
@@ -382,7 +389,14 @@ describe("Settlement attacks", () => {
       await viaWallet(f.wallet, f.walletOwner, f.agreements, "accept", [agreementId]);
       await f.agreements.connect(f.bob).accept(agreementId);
       await endOfEpoch(f.agreements, agreementId, 0n);
-      await viaWallet(f.wallet, f.walletOwner, f.settlement, "claim", [agreementId, 0n, 0n, 50n, root("w"), NO_ACK]);
+      await viaWallet(f.wallet, f.walletOwner, f.settlement, "claim", [
+        agreementId,
+        0n,
+        0n,
+        50n,
+        root("w"),
+        NO_ACK,
+      ]);
       await f.settlement.connect(f.bob).dispute(agreementId, 0n, 0n, 10n, root("b"), { value: DISPUTE_BOND });
       // The bond goes to the wallet (dispute rejected); resolution does not send ETH, so it cannot be blocked.
       const ack = await acknowledgement(f.bob, f.settlementAddress, {

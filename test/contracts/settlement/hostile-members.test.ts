@@ -8,8 +8,8 @@ import {
   CHALLENGE_WINDOW,
   DISPUTE_BOND,
   deploySettlementFixture,
-  endOfEpoch,
   EPOCH_LENGTH,
+  endOfEpoch,
   NO_ACK,
   root,
   type SettlementFixture,
@@ -141,7 +141,9 @@ describe("Settlement between hostile members", () => {
       // Bob saw 2 arrivals and signed that; alice claims 10 click ids it made up.
       const ack = await acknowledgement(f.bob, f.settlementAddress, flowZero(f, 0n, 2n));
       await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 10n, root("made-up"), ack);
-      await f.settlement.connect(f.bob).dispute(f.agreementId, 0n, 0n, 2n, root("seen"), { value: DISPUTE_BOND });
+      await f.settlement
+        .connect(f.bob)
+        .dispute(f.agreementId, 0n, 0n, 2n, root("seen"), { value: DISPUTE_BOND });
       return f;
     }
 
@@ -180,7 +182,10 @@ describe("Settlement between hostile members", () => {
       const f = await loadFixture(deploySettlementFixture);
       await endOfEpoch(f.agreements, f.agreementId, 0n);
       // Bob's key signs an acknowledgement naming carol: alice cannot use it as bob's.
-      const forCarol = await signBatch(f.bob, f.settlementAddress, { ...flowZero(f, 0n, 10n), recipient: f.carol.address });
+      const forCarol = await signBatch(f.bob, f.settlementAddress, {
+        ...flowZero(f, 0n, 10n),
+        recipient: f.carol.address,
+      });
       await expect(
         f.settlement.connect(f.alice).commit(f.agreementId, 0n, 0n, 10n, root("e0"), forCarol),
       ).to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement");

@@ -1,7 +1,7 @@
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import {
   ACKNOWLEDGEMENT_TYPES,
   acknowledgement,
@@ -96,15 +96,22 @@ describe("Settlement", () => {
 
     it("computes the EIP-712 acknowledgement digest the receipts library signs (naming the recipient)", async () => {
       const { settlement, settlementAddress, agreementId, bob } = await loadFixture(deploySettlementFixture);
-      const ack = { recipient: bob.address, agreementId, flow: 1n, epoch: 7n, count: 42n, root: root("digest") };
+      const ack = {
+        recipient: bob.address,
+        agreementId,
+        flow: 1n,
+        epoch: 7n,
+        count: 42n,
+        root: root("digest"),
+      };
       const expected = ethers.TypedDataEncoder.hash(
         settlementDomain(settlementAddress, 31337n),
         ACKNOWLEDGEMENT_TYPES,
         ack,
       );
-      expect(await settlement.acknowledgementDigest(bob.address, agreementId, 1n, 7n, 42n, ack.root)).to.equal(
-        expected,
-      );
+      expect(
+        await settlement.acknowledgementDigest(bob.address, agreementId, 1n, 7n, 42n, ack.root),
+      ).to.equal(expected);
     });
 
     for (const [setter, event, value] of [
@@ -380,7 +387,10 @@ describe("Settlement", () => {
         .to.be.revertedWithCustomError(f.settlement, "SettlementClaimNotAboveAcknowledgement")
         .withArgs(20n, 20n);
       // The referrer's own signature, or an acknowledgement of another epoch, proves nothing.
-      const forged = await acknowledgement(f.alice, f.settlementAddress, { ...batch, recipient: f.bob.address });
+      const forged = await acknowledgement(f.alice, f.settlementAddress, {
+        ...batch,
+        recipient: f.bob.address,
+      });
       const otherEpoch = await acknowledgement(f.bob, f.settlementAddress, { ...batch, epoch: 1n });
       for (const bad of [forged, { ...otherEpoch, count: 20n }]) {
         await expect(f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 80n, root("claim"), bad))
@@ -606,7 +616,10 @@ describe("Settlement", () => {
       await f.settlement.connect(f.governor).setDisputeBond(0n);
       await f.settlement.connect(f.bob).dispute(f.agreementId, 0n, 0n, 1n, root("c"));
       await time.increase(CHALLENGE_WINDOW);
-      await expect(f.settlement.upholdDispute(f.agreementId, 0n, 0n)).not.to.emit(f.settlement, "BondCredited");
+      await expect(f.settlement.upholdDispute(f.agreementId, 0n, 0n)).not.to.emit(
+        f.settlement,
+        "BondCredited",
+      );
     });
 
     it("is the referrer's or an independent auditor's: not the recipient, its signer, or a non-auditor", async () => {

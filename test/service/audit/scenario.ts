@@ -228,7 +228,14 @@ export async function commitBatch(
   const signature = await signBatch(chain.account(recipient), {
     chainId: chain.deployment.chainId,
     settlement: chain.deployment.contracts.Settlement,
-    batch: { agreementId, flow, epoch, count: tree.count, root: tree.root },
+    batch: {
+      recipient: chain.account(recipient).address,
+      agreementId,
+      flow,
+      epoch,
+      count: tree.count,
+      root: tree.root,
+    },
   });
   return chain.send(chain.account(referrer), "Settlement", "commit", [
     agreementId,
@@ -258,6 +265,7 @@ export async function openDispute(
     epoch,
     BigInt(claimed),
     tree.root,
+    { count: 0n, root: `0x${"00".repeat(32)}`, signature: "0x" },
   ]);
   const counter = await buildReceiptTree({ receipts: tree.receipts.slice(0, admitted) });
   await chain.send(
@@ -270,7 +278,11 @@ export async function openDispute(
   return tree;
 }
 
-/** Claim → dispute → auditor resolution of one batch. */
+/**
+ * Claim → dispute → decision of one batch: answered by the referrer with the recipient's
+ * acknowledgement of `resolved` (above the admitted count; bond to the referrer), or, `upheld`,
+ * closed after the answer window with the recipient's count standing.
+ */
 export async function disputedBatch(
   chain: AuditChain,
   referrer: number,
@@ -283,12 +295,37 @@ export async function disputedBatch(
   resolved: number,
   upheld: boolean,
 ): Promise<void> {
-  await openDispute(chain, referrer, recipient, agreementId, flow, epoch, claimed, admitted);
-  await chain.send(chain.governor, "Settlement", "resolve", [
+  const tree = await openDispute(chain, referrer, recipient, agreementId, flow, epoch, claimed, admitted);
+  if (upheld) {
+    const window = (await chain.publicClient.readContract({
+      address: chain.deployment.contracts.Settlement,
+      abi: settlementAbi,
+      functionName: "challengeWindow",
+    })) as bigint;
+    await chain.publicClient.request({
+      method: "evm_increaseTime" as never,
+      params: [Number(window)] as never,
+    });
+    await chain.send(chain.governor, "Settlement", "upholdDispute", [agreementId, BigInt(flow), epoch]);
+    return;
+  }
+  const acknowledged = await buildReceiptTree({ receipts: tree.receipts.slice(0, resolved) });
+  const signature = await signBatch(chain.account(recipient), {
+    chainId: chain.deployment.chainId,
+    settlement: chain.deployment.contracts.Settlement,
+    batch: {
+      recipient: chain.account(recipient).address,
+      agreementId,
+      flow,
+      epoch,
+      count: BigInt(resolved),
+      root: acknowledged.root,
+    },
+  });
+  await chain.send(chain.account(referrer), "Settlement", "resolve", [
     agreementId,
     BigInt(flow),
     epoch,
-    BigInt(resolved),
-    upheld,
+    { count: BigInt(resolved), root: acknowledged.root, signature },
   ]);
 }

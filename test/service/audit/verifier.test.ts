@@ -132,7 +132,11 @@ async function honestHistory(): Promise<AuditHistory> {
   ]);
   // Epoch 1: a co-signed commit of 12 referrals, settled at the cap of 10.
   const batch = { agreementId: 1n, flow: 0n, epoch: 1n, count: 12n, root };
-  const signature = await signBatch(bob, { chainId: 31337, settlement: contracts.Settlement, batch });
+  const signature = await signBatch(bob, {
+    chainId: 31337,
+    settlement: contracts.Settlement,
+    batch: { ...batch, recipient: bob.address },
+  });
   at(3_100n, [
     ["Settlement", "BatchCommitted", { ...batch, referrer: alice.address, recipient: bob.address }],
     [
@@ -241,7 +245,7 @@ describe("audit verifier (pure, on event streams)", () => {
     const history = await honestHistory();
     const commit = eventNamed(history, "BatchCommitted");
     const call = history.calls[commit.transactionHash];
-    const batch = { agreementId: 1n, flow: 0n, epoch: 1n, count: 12n, root };
+    const batch = { agreementId: 1n, flow: 0n, epoch: 1n, count: 12n, root, recipient: bob.address };
     const forged = await signBatch(alice, { chainId: 31337, settlement: contracts.Settlement, batch });
     call.args = [1n, 0n, 1n, 12n, root, forged];
     const digest = hashBatch({ chainId: 31337, settlement: contracts.Settlement, batch });

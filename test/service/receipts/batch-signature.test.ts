@@ -33,7 +33,14 @@ describe("receipts: EIP-712 batch co-signature", () => {
   const recipient = privateKeyToAccount(generatePrivateKey());
   const stranger = privateKeyToAccount(generatePrivateKey());
   const settlement = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");
-  const batch: Batch = { agreementId: 12n, flow: 1, epoch: 40n, count: 1_000_000n, root: randomClickId() };
+  const batch: Batch = {
+    recipient: getAddress("0x70997970c51812dc3a010c7d01b50e0d17dc79c8"),
+    agreementId: 12n,
+    flow: 1,
+    epoch: 40n,
+    count: 1_000_000n,
+    root: randomClickId(),
+  };
   let publicClient: PublicClient;
 
   before(() => {
@@ -44,18 +51,22 @@ describe("receipts: EIP-712 batch co-signature", () => {
     const typedData = batchTypedData({ chainId: CHAIN_ID, settlement, batch });
     expect(typedData.domain).to.deep.equal({
       name: "FlowPact Settlement",
-      version: "1",
+      version: "2",
       chainId: CHAIN_ID,
       verifyingContract: settlement,
     });
     const ethersDigest = TypedDataEncoder.hash(
       typedData.domain,
-      { Batch: [...typedData.types.Batch] },
+      { Acknowledgement: [...typedData.types.Acknowledgement] },
       typedData.message,
     );
     expect(hashBatch({ chainId: CHAIN_ID, settlement, batch })).to.equal(ethersDigest);
-    expect(TypedDataEncoder.from({ Batch: [...typedData.types.Batch] }).encodeType("Batch")).to.equal(
-      "Batch(uint256 agreementId,uint256 flow,uint64 epoch,uint64 count,bytes32 root)",
+    expect(
+      TypedDataEncoder.from({ Acknowledgement: [...typedData.types.Acknowledgement] }).encodeType(
+        "Acknowledgement",
+      ),
+    ).to.equal(
+      "Acknowledgement(address recipient,uint256 agreementId,uint256 flow,uint64 epoch,uint64 count,bytes32 root)",
     );
   });
 
@@ -71,7 +82,8 @@ describe("receipts: EIP-712 batch co-signature", () => {
       0,
     ]);
     const deployed = getAddress(await contract.getAddress());
-    const onChain = await contract.batchDigest(
+    const onChain = await contract.acknowledgementDigest(
+      batch.recipient,
       batch.agreementId,
       batch.flow,
       batch.epoch,
