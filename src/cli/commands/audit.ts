@@ -1,7 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Address } from "viem";
 import { examples, withContext } from "../action";
-import { UsageError } from "../errors";
 import { emit } from "../output";
 import { parseAddress, parseAmount, parsePositive, parseUrl } from "../parse";
 
