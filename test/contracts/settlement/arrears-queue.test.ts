@@ -67,9 +67,17 @@ describe("CreditLedger: arrears queue", () => {
     for (const checkpoint of CHECKPOINTS) {
       while (epoch <= checkpoint) {
         const count = Math.min(EPOCHS_PER_TX, checkpoint - epoch + 1);
-        await poster.alternate(alice.address, dave.address, [bob.address, carol.address], epoch, count, DEBT, {
-          gasLimit,
-        });
+        await poster.alternate(
+          alice.address,
+          dave.address,
+          [bob.address, carol.address],
+          epoch,
+          count,
+          DEBT,
+          {
+            gasLimit,
+          },
+        );
         epoch += count;
       }
       // Every posting did its part: alice is at her limit and owes this epoch's creditor only.
@@ -105,7 +113,8 @@ describe("CreditLedger: arrears queue", () => {
     }
 
     console.log(`      clearing gas after ${CHECKPOINTS.join(" / ")} epochs:`);
-    for (const [operation, gas] of Object.entries(measured)) console.log(`        ${operation}: ${gas.join(" / ")}`);
+    for (const [operation, gas] of Object.entries(measured))
+      console.log(`        ${operation}: ${gas.join(" / ")}`);
     for (const [operation, gas] of Object.entries(measured)) {
       const early = gas[CHECKPOINTS.indexOf(100)];
       const late = gas[CHECKPOINTS.indexOf(EPOCHS)];

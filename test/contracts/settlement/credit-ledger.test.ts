@@ -177,9 +177,9 @@ describe("CreditLedger", () => {
       await ledger.connect(dave).transfer(bob.address, 1n);
       await ledger.connect(dave).transfer(carol.address, INT128_MAX);
       expect(await ledger.availableCredit(dave.address)).to.equal(INT128_MAX - 1n);
-      expect(
-        await sumOfBalances(ledger, [alice.address, bob.address, carol.address, dave.address]),
-      ).to.equal(0n);
+      expect(await sumOfBalances(ledger, [alice.address, bob.address, carol.address, dave.address])).to.equal(
+        0n,
+      );
     });
   });
 
@@ -211,9 +211,9 @@ describe("CreditLedger", () => {
       await ledger.connect(bob).transfer(alice.address, 1n);
       expect(await ledger.arrearsOf(alice.address)).to.equal(0n);
       expect(await ledger.balanceOf(bob.address)).to.equal(INT128_MAX);
-      expect(
-        await sumOfBalances(ledger, [alice.address, bob.address, carol.address, dave.address]),
-      ).to.equal(0n);
+      expect(await sumOfBalances(ledger, [alice.address, bob.address, carol.address, dave.address])).to.equal(
+        0n,
+      );
     });
 
     it("no limit, transfer or posting the ABI allows freezes its receiver", async () => {
