@@ -71,14 +71,13 @@ interface ICreditLedger {
     error CreditLedgerAmountTooLarge(uint256 amount);
 
     /// @notice Spends `amount` (at most `type(int128).max`) of the caller's credits with any active
-    /// member `to`. Both must be
-    /// active members; the caller must owe no arrears and stay within its limit. Clears `to`'s
-    /// arrears first from what it receives.
+    /// member `to`. Both must be active members; the caller must owe no arrears and stay within
+    /// its limit. Clears `to`'s arrears first from what it receives.
     function transfer(address to, uint256 amount) external;
 
-    /// @notice Sets `member`'s credit limit (GOVERNOR only), at most `type(int128).max`. Lowering it below the current debt is
-    /// allowed (the member then cannot spend); raising it pays `member`'s arrears from the new
-    /// headroom at once.
+    /// @notice Sets `member`'s credit limit (GOVERNOR only), at most `type(int128).max`. Lowering
+    /// it below the current debt is allowed (the member then cannot spend); raising it pays
+    /// `member`'s arrears from the new headroom at once.
     function setCreditLimit(address member, uint256 limit) external;
 
     /// @notice Wires the settlement contract, the only caller of `postSettlement` (GOVERNOR, once).
