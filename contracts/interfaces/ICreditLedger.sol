@@ -15,6 +15,9 @@ pragma solidity ^0.8.24;
 /// Credits received by a creditor from arrears clearing do not in turn clear that creditor's own
 /// arrears in the same call (a cycle of arrears could otherwise ping-pong without bound); they
 /// clear at its next earning or `clearArrears` call.
+///
+/// Credit limits, transfers and postings are at most `type(int128).max` (2^127 - 1) credits;
+/// larger ones revert with `CreditLedgerAmountTooLarge`.
 interface ICreditLedger {
     /// @notice Credits moved from `from` to `to`. Emitted for every balance change, and the only
     /// event that changes balances: an indexer can rebuild all balances from it alone.
@@ -61,23 +64,27 @@ interface ICreditLedger {
     /// @notice `member` owes `owed` in arrears and may not spend until they are cleared.
     error CreditLedgerArrearsOutstanding(address member, uint256 owed);
 
-    /// @notice An amount or limit above `type(int256).max`, which no balance can hold.
+    /// @notice A credit limit, transfer or posting above `type(int128).max` (2^127 - 1), the
+    /// ledger's largest amount. The cap keeps every balance, headroom and arrears total far inside
+    /// int256 and uint256, however many postings a member receives: no amount can freeze an
+    /// account by overflowing it.
     error CreditLedgerAmountTooLarge(uint256 amount);
 
-    /// @notice Spends `amount` of the caller's credits with any active member `to`. Both must be
-    /// active members; the caller must owe no arrears and stay within its limit. Clears `to`'s
-    /// arrears first from what it receives.
+    /// @notice Spends `amount` (at most `type(int128).max`) of the caller's credits with any active
+    /// member `to`. Both must be active members; the caller must owe no arrears and stay within
+    /// its limit. Clears `to`'s arrears first from what it receives.
     function transfer(address to, uint256 amount) external;
 
-    /// @notice Sets `member`'s credit limit (GOVERNOR only). Lowering it below the current debt is
-    /// allowed (the member then cannot spend); raising it pays `member`'s arrears from the new
-    /// headroom at once.
+    /// @notice Sets `member`'s credit limit (GOVERNOR only), at most `type(int128).max`. Lowering
+    /// it below the current debt is allowed (the member then cannot spend); raising it pays
+    /// `member`'s arrears from the new headroom at once.
     function setCreditLimit(address member, uint256 limit) external;
 
     /// @notice Wires the settlement contract, the only caller of `postSettlement` (GOVERNOR, once).
     function setSettlement(address settlement) external;
 
-    /// @notice Posts a settlement of `amount` owed by `payer` to `payee` (settlement contract only).
+    /// @notice Posts a settlement of `amount` (at most `type(int128).max`) owed by `payer` to
+    /// `payee` (settlement contract only).
     /// Pays what `payer`'s headroom allows, records the rest as arrears; never reverts for lack of
     /// credit. Clears `payee`'s own arrears first from what it receives.
     /// @return paid The part moved at once.
@@ -89,6 +96,7 @@ interface ICreditLedger {
     ) external returns (uint256 paid, uint256 deferred);
 
     /// @notice Pays `payer`'s arrears, FIFO by creditor, from its current headroom. Anyone may call.
+    /// Costs gas per creditor paid, whatever the payer's history of arrears.
     /// @return cleared The amount paid to creditors.
     function clearArrears(address payer) external returns (uint256 cleared);
 

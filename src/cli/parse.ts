@@ -38,6 +38,24 @@ export function parsePositive(value: string): bigint {
   return amount;
 }
 
+/** The ledger's largest credit limit, transfer or posting: `type(int128).max` (`CreditLedgerAmountTooLarge` above). */
+export const MAX_CREDITS = 2n ** 127n - 1n;
+
+/** Whole credits for the ledger (a limit): 0 up to `MAX_CREDITS`. */
+export function parseCredits(value: string): bigint {
+  const amount = parseAmount(value);
+  if (amount > MAX_CREDITS)
+    invalid(`is more than the ledger allows: at most ${MAX_CREDITS} (2^127 - 1) credits`);
+  return amount;
+}
+
+/** Like `parseCredits`, but zero is refused (a transfer). */
+export function parsePositiveCredits(value: string): bigint {
+  const amount = parseCredits(value);
+  if (amount === 0n) invalid("must be at least 1");
+  return amount;
+}
+
 /** An agreement or offer id. */
 export const parseId = parsePositive;
 

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Address } from "viem";
 import { chain, examples, withContext } from "../action";
 import { details, emit } from "../output";
-import { parseAddress, parseAmount, parsePositive } from "../parse";
+import { parseAddress, parseCredits, parsePositiveCredits } from "../parse";
 
 const A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
@@ -39,7 +39,7 @@ export function registerCreditCommands(program: Command): void {
       .command("transfer")
       .description("pay credits to any member, within your balance plus your credit limit")
       .argument("<to>", "the member to pay", parseAddress)
-      .argument("<amount>", "whole credits, more than zero", parsePositive)
+      .argument("<amount>", "whole credits, from 1 to 2^127 - 1", parsePositiveCredits)
       .action(
         withContext(async (ctx, to: Address, amount: bigint) => {
           const tx = await chain().transferCredits(await ctx.client({ signer: true }), { to, amount });
@@ -54,7 +54,7 @@ export function registerCreditCommands(program: Command): void {
       .command("limit")
       .description("set how far below zero a member's balance may go (governor role)")
       .argument("<member>", "the member", parseAddress)
-      .argument("<limit>", "whole credits, 0 or more", parseAmount)
+      .argument("<limit>", "whole credits, from 0 to 2^127 - 1", parseCredits)
       .action(
         withContext(async (ctx, member: Address, limit: bigint) => {
           const tx = await chain().setCreditLimit(await ctx.client({ signer: true }), { member, limit });

@@ -6,6 +6,8 @@ import type { Contract } from "./fixture";
 
 const GOVERNOR_ROLE = ethers.id("GOVERNOR_ROLE");
 const INT256_MAX = 2n ** 255n - 1n;
+/** The ledger's largest limit, transfer or posting (`CreditLedgerAmountTooLarge` above it). */
+const INT128_MAX = 2n ** 127n - 1n;
 
 /**
  * The ledger alone, with an EOA (`poster`) wired as its settlement contract so that postings
@@ -78,12 +80,19 @@ describe("CreditLedger", () => {
       expect(await ledger.availableCredit(alice.address)).to.equal(7n);
     });
 
-    it("refuses a limit no balance could reach", async () => {
+    it("accepts limits 0, 1 and int128.max; refuses int128.max + 1, int256.max and uint256.max", async () => {
       const { ledger, governor, alice } = await loadFixture(deployLedgerFixture);
-      await expect(ledger.connect(governor).setCreditLimit(alice.address, INT256_MAX + 1n))
-        .to.be.revertedWithCustomError(ledger, "CreditLedgerAmountTooLarge")
-        .withArgs(INT256_MAX + 1n);
-      await ledger.connect(governor).setCreditLimit(alice.address, INT256_MAX);
+      for (const limit of [0n, 1n, INT128_MAX]) {
+        await ledger.connect(governor).setCreditLimit(alice.address, limit);
+        expect(await ledger.creditLimitOf(alice.address)).to.equal(limit);
+        expect(await ledger.availableCredit(alice.address)).to.equal(limit);
+      }
+      for (const limit of [INT128_MAX + 1n, INT256_MAX, ethers.MaxUint256]) {
+        await expect(ledger.connect(governor).setCreditLimit(alice.address, limit))
+          .to.be.revertedWithCustomError(ledger, "CreditLedgerAmountTooLarge")
+          .withArgs(limit);
+      }
+      expect(await ledger.creditLimitOf(alice.address)).to.equal(INT128_MAX);
     });
   });
 
@@ -129,17 +138,108 @@ describe("CreditLedger", () => {
         .withArgs(bob.address);
     });
 
-    it("refuses zero amounts, self-transfers and amounts beyond int256", async () => {
-      const { ledger, alice, bob } = await loadFixture(deployLedgerFixture);
+    it("refuses zero amounts, self-transfers and amounts beyond int128", async () => {
+      const { ledger, governor, poster, alice, bob, carol } = await loadFixture(deployLedgerFixture);
       await expect(ledger.connect(alice).transfer(bob.address, 0n))
         .to.be.revertedWithCustomError(ledger, "CreditLedgerInvalidTransfer")
         .withArgs(alice.address, bob.address, 0n);
       await expect(ledger.connect(alice).transfer(alice.address, 5n))
         .to.be.revertedWithCustomError(ledger, "CreditLedgerInvalidTransfer")
         .withArgs(alice.address, alice.address, 5n);
-      await expect(ledger.connect(alice).transfer(bob.address, INT256_MAX + 1n))
-        .to.be.revertedWithCustomError(ledger, "CreditLedgerAmountTooLarge")
-        .withArgs(INT256_MAX + 1n);
+      // Alice could cover each of these: only the cap refuses them.
+      await ledger.connect(governor).setCreditLimit(alice.address, INT128_MAX);
+      await ledger.connect(governor).setCreditLimit(carol.address, INT128_MAX);
+      await ledger.connect(poster).postSettlement(carol.address, alice.address, INT128_MAX);
+      expect(await ledger.availableCredit(alice.address)).to.equal(2n * INT128_MAX);
+      for (const amount of [INT128_MAX + 1n, INT256_MAX, INT256_MAX + 1n, ethers.MaxUint256]) {
+        await expect(ledger.connect(alice).transfer(bob.address, amount))
+          .to.be.revertedWithCustomError(ledger, "CreditLedgerAmountTooLarge")
+          .withArgs(amount);
+      }
+    });
+
+    it("moves 1 and int128.max; no receiver is frozen, even after receiving the most it can", async () => {
+      const { ledger, governor, alice, bob, carol, dave } = await loadFixture(deployLedgerFixture);
+      for (const member of [alice, bob, carol]) {
+        await ledger.connect(governor).setCreditLimit(member.address, INT128_MAX);
+      }
+      await ledger.connect(alice).transfer(bob.address, 1n);
+      await ledger.connect(alice).transfer(bob.address, INT128_MAX - 1n);
+      await ledger.connect(carol).transfer(bob.address, INT128_MAX);
+      // Bob holds the most two members at their limits can owe; he can still spend all of it and
+      // his own limit, in the largest amounts allowed, and still receive.
+      expect(await ledger.balanceOf(bob.address)).to.equal(2n * INT128_MAX);
+      expect(await ledger.availableCredit(bob.address)).to.equal(3n * INT128_MAX);
+      for (let i = 0; i < 3; i++) await ledger.connect(bob).transfer(dave.address, INT128_MAX);
+      expect(await ledger.balanceOf(bob.address)).to.equal(-INT128_MAX);
+      expect(await ledger.balanceOf(dave.address)).to.equal(3n * INT128_MAX);
+      await ledger.connect(dave).transfer(alice.address, INT128_MAX);
+      await ledger.connect(dave).transfer(bob.address, 1n);
+      await ledger.connect(dave).transfer(carol.address, INT128_MAX);
+      expect(await ledger.availableCredit(dave.address)).to.equal(INT128_MAX - 1n);
+      expect(await sumOfBalances(ledger, [alice.address, bob.address, carol.address, dave.address])).to.equal(
+        0n,
+      );
+    });
+  });
+
+  describe("extreme amounts", () => {
+    it("posts 1 and int128.max, refuses int128.max + 1; the payee can spend what it received", async () => {
+      const { ledger, governor, poster, alice, bob, carol, dave } = await loadFixture(deployLedgerFixture);
+      await ledger.connect(governor).setCreditLimit(alice.address, INT128_MAX);
+      await ledger.connect(poster).postSettlement(alice.address, bob.address, 1n);
+      await expect(ledger.connect(poster).postSettlement(alice.address, bob.address, INT128_MAX))
+        .to.emit(ledger, "SettlementPosted")
+        .withArgs(alice.address, bob.address, INT128_MAX, INT128_MAX - 1n, 1n);
+      for (const amount of [INT128_MAX + 1n, INT256_MAX, ethers.MaxUint256]) {
+        await expect(ledger.connect(poster).postSettlement(alice.address, bob.address, amount))
+          .to.be.revertedWithCustomError(ledger, "CreditLedgerAmountTooLarge")
+          .withArgs(amount);
+      }
+      // Carol, without a limit, owes bob int128.max twice over in arrears.
+      await ledger.connect(poster).postSettlement(carol.address, bob.address, INT128_MAX);
+      await ledger.connect(poster).postSettlement(carol.address, bob.address, INT128_MAX);
+      expect(await ledger.arrearsOwed(carol.address, bob.address)).to.equal(2n * INT128_MAX);
+      await ledger.connect(governor).setCreditLimit(carol.address, INT128_MAX);
+      expect(await ledger.arrearsOwed(carol.address, bob.address)).to.equal(INT128_MAX);
+      expect(await ledger.balanceOf(bob.address)).to.equal(2n * INT128_MAX);
+      // Bob spends all he received and receives again.
+      await ledger.connect(bob).transfer(dave.address, INT128_MAX);
+      await ledger.connect(bob).transfer(dave.address, INT128_MAX);
+      await ledger.connect(poster).postSettlement(dave.address, bob.address, INT128_MAX);
+      // What alice receives pays her 1 of arrears to bob at once.
+      await ledger.connect(bob).transfer(alice.address, 1n);
+      expect(await ledger.arrearsOf(alice.address)).to.equal(0n);
+      expect(await ledger.balanceOf(bob.address)).to.equal(INT128_MAX);
+      expect(await sumOfBalances(ledger, [alice.address, bob.address, carol.address, dave.address])).to.equal(
+        0n,
+      );
+    });
+
+    it("no limit, transfer or posting the ABI allows freezes its receiver", async () => {
+      const { ledger, governor, poster, alice, bob, carol, dave } = await loadFixture(deployLedgerFixture);
+      // Each attempt either is refused or must leave the ledger usable; which one is checked in
+      // the tests above, this one checks what follows.
+      const attempt = async (tx: Promise<unknown>) => {
+        try {
+          await tx;
+        } catch (error) {
+          expect(String(error)).to.contain("CreditLedgerAmountTooLarge");
+        }
+      };
+      for (const amount of [INT256_MAX, ethers.MaxUint256]) {
+        await attempt(ledger.connect(governor).setCreditLimit(alice.address, amount));
+        await attempt(ledger.connect(alice).transfer(bob.address, amount));
+        await attempt(ledger.connect(poster).postSettlement(alice.address, carol.address, amount));
+      }
+      await ledger.connect(governor).setCreditLimit(alice.address, 1n);
+      await ledger.connect(governor).setCreditLimit(bob.address, 1n);
+      await ledger.connect(governor).setCreditLimit(carol.address, 1n);
+      for (const receiver of [bob, carol]) {
+        await ledger.connect(receiver).transfer(dave.address, 1n);
+        await ledger.connect(alice).transfer(receiver.address, 1n);
+        await ledger.connect(governor).setCreditLimit(alice.address, 2n);
+      }
     });
   });
 
