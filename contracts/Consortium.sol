@@ -4,12 +4,14 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {IConsortiumRoles} from "./interfaces/IConsortiumRoles.sol";
-import {MemberProfile, MemberStatus} from "./types/MemberTypes.sol";
+import {MemberProfile, MemberStatus, SuspensionPeriod} from "./types/MemberTypes.sol";
 
 /// @title FlowPact consortium: the only AccessControl of the protocol, and the member registry.
 /// @notice Invariant: a member's status changes only along the life cycle of {MemberStatus}, in
-/// {_transition}, which emits {MemberStatusChanged}; `activeMemberCount` equals the number of
-/// `Admitted` members. The GOVERNOR administers every role, itself included.
+/// {_transition}, which emits {MemberStatusChanged} and keeps the history settlement reads (the
+/// departure time, the suspension periods: disjoint, in time order, only the latest open);
+/// `activeMemberCount` equals the number of `Admitted` members. The GOVERNOR administers every
+/// role, itself included.
 contract Consortium is AccessControl, IConsortium {
     /// @inheritdoc IConsortiumRoles
     bytes32 public constant override GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
@@ -24,6 +26,8 @@ contract Consortium is AccessControl, IConsortium {
     mapping(address member => MemberStatus) private _status;
     mapping(address member => MemberProfile) private _profile;
     uint256 private _activeMembers;
+    mapping(address member => uint64) private _leftAt;
+    mapping(address member => SuspensionPeriod[]) private _suspensions;
 
     /// @param governor The first governor (a multisig in production); it can grant every role.
     constructor(address governor) {
@@ -116,6 +120,42 @@ contract Consortium is AccessControl, IConsortium {
         return address(0);
     }
 
+    /// @inheritdoc IConsortiumRoles
+    function leftAt(address member) external view returns (uint64) {
+        return _leftAt[member];
+    }
+
+    /// @inheritdoc IConsortiumRoles
+    /// @dev O(1) when the interval lies in or after the latest suspension start (settling recent
+    /// epochs), O(log n) in the number of suspensions otherwise.
+    function suspendedThroughout(address member, uint64 from, uint64 to) external view returns (bool) {
+        if (to < from) return false;
+        SuspensionPeriod[] storage periods = _suspensions[member];
+        uint256 count = periods.length;
+        if (count == 0) return false;
+        // Periods are disjoint and in time order, so only the last one to start at or before
+        // `from` can hold the interval: find the first that starts after `from`.
+        uint256 index = count;
+        if (periods[count - 1].start > from) {
+            uint256 low = 0;
+            uint256 high = count - 1;
+            while (low < high) {
+                uint256 mid = (low + high) / 2;
+                if (periods[mid].start > from) high = mid;
+                else low = mid + 1;
+            }
+            if (low == 0) return false;
+            index = low;
+        }
+        uint64 end = periods[index - 1].end;
+        return end == 0 || to <= end;
+    }
+
+    /// @inheritdoc IConsortium
+    function suspensionsOf(address member) external view returns (SuspensionPeriod[] memory) {
+        return _suspensions[member];
+    }
+
     /// @inheritdoc IConsortium
     function memberStatus(address member) external view returns (MemberStatus) {
         return _status[member];
@@ -134,7 +174,8 @@ contract Consortium is AccessControl, IConsortium {
     // ---------------------------------------------------------------- internal
 
     /// @dev The one place a member's status changes: checks the expected current status, keeps
-    /// the active-member count and emits {MemberStatusChanged}.
+    /// the active-member count and the history (suspension periods, departure time) and emits
+    /// {MemberStatusChanged}.
     function _transition(address member, MemberStatus from, MemberStatus to, bytes32 reason) private {
         MemberStatus current = _status[member];
         if (current != from) revert ConsortiumInvalidMemberTransition(member, current, to);
@@ -145,6 +186,16 @@ contract Consortium is AccessControl, IConsortium {
             ++_activeMembers;
         } else if (from == MemberStatus.Admitted) {
             --_activeMembers;
+        }
+        uint64 nowTime = uint64(block.timestamp);
+        if (to == MemberStatus.Suspended) {
+            _suspensions[member].push(SuspensionPeriod({start: nowTime, end: 0}));
+        } else if (to == MemberStatus.Admitted && from == MemberStatus.Suspended) {
+            // Suspended implies a period was opened, and only the latest can be open.
+            SuspensionPeriod[] storage periods = _suspensions[member];
+            periods[periods.length - 1].end = nowTime;
+        } else if (to == MemberStatus.Exited) {
+            _leftAt[member] = nowTime;
         }
         emit MemberStatusChanged(member, from, to, reason);
     }

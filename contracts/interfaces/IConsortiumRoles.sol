@@ -22,4 +22,13 @@ interface IConsortiumRoles {
     /// @notice The key that signs for `member` (an EOA or an ERC-1271 contract wallet);
     /// `address(0)` when `member` is not admitted.
     function signerOf(address member) external view returns (address);
+
+    /// @notice When `member` was expelled or exited (block timestamp), 0 while it has not left.
+    function leftAt(address member) external view returns (uint64);
+
+    /// @notice Whether the interval [from, to) lies wholly inside one suspension of `member`
+    /// (a suspension still running extends to the end of time).
+    /// @dev A suspension covers `[suspension time, reinstatement time)`: an interval from the
+    /// suspension's block time up to the reinstatement's lies inside it. False when `to < from`.
+    function suspendedThroughout(address member, uint64 from, uint64 to) external view returns (bool);
 }
