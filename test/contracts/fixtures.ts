@@ -194,7 +194,8 @@ export async function signAcceptance(
     Acceptance: [
       { name: "agreementId", type: "uint256" },
       { name: "termsHash", type: "bytes32" },
+      { name: "party", type: "address" },
     ],
   };
-  return signer.signTypedData(domain, types, { agreementId, termsHash });
+  return signer.signTypedData(domain, types, { agreementId, termsHash, party: options.party ?? signer.address });
 }
