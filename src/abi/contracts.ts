@@ -162,6 +162,17 @@ export const agreementBookAbi = [
         "internalType": "uint256",
         "name": "agreementId",
         "type": "uint256"
+      }
+    ],
+    "name": "AgreementBookNoDeparture",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "agreementId",
+        "type": "uint256"
       },
       {
         "internalType": "address",
@@ -649,6 +660,11 @@ export const agreementBookAbi = [
         "internalType": "uint256",
         "name": "agreementId",
         "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "party",
+        "type": "address"
       }
     ],
     "name": "acceptanceDigest",
@@ -1160,6 +1176,19 @@ export const agreementBookAbi = [
       }
     ],
     "name": "terminate",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "agreementId",
+        "type": "uint256"
+      }
+    ],
+    "name": "terminateOnDeparture",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1689,6 +1718,25 @@ export const consortiumAbi = [
         "type": "address"
       }
     ],
+    "name": "leftAt",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "member",
+        "type": "address"
+      }
+    ],
     "name": "memberStatus",
     "outputs": [
       {
@@ -1849,6 +1897,66 @@ export const consortiumAbi = [
     "name": "suspend",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "member",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "from",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "to",
+        "type": "uint64"
+      }
+    ],
+    "name": "suspendedThroughout",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "member",
+        "type": "address"
+      }
+    ],
+    "name": "suspensionsOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "start",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "end",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct SuspensionPeriod[]",
+        "name": "",
+        "type": "tuple[]"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
