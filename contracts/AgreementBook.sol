@@ -16,7 +16,8 @@ import {AgreementSchedule} from "./types/AgreementSchedule.sol";
 /// leaves Proposed it never returns. Each status change happens in one hook that emits its event.
 /// No epoch that ends after a party left the consortium ever counts as settleable.
 contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
-    bytes32 private constant _ACCEPTANCE_TYPEHASH = keccak256("Acceptance(uint256 agreementId,bytes32 termsHash,address party)");
+    bytes32 private constant _ACCEPTANCE_TYPEHASH =
+        keccak256("Acceptance(uint256 agreementId,bytes32 termsHash,address party)");
     uint256 private constant _MIN_PARTIES = 2;
     uint256 private constant _MAX_PARTIES = 4;
     /// @dev Every ordered pair of 4 parties is 12 flows; more would only duplicate pairs.

@@ -87,7 +87,12 @@ async function main(): Promise<void> {
   );
   await measure("Consortium", "suspend", "first period", gov.suspend(applicant.address, ethers.id("reason")));
   await measure("Consortium", "reinstate", "first period", gov.reinstate(applicant.address));
-  await measure("Consortium", "suspend", "second period", gov.suspend(applicant.address, ethers.id("reason")));
+  await measure(
+    "Consortium",
+    "suspend",
+    "second period",
+    gov.suspend(applicant.address, ethers.id("reason")),
+  );
   await measure("Consortium", "reinstate", "second period", gov.reinstate(applicant.address));
   await measure("Consortium", "exit", "", (consortium.connect(applicant) as Deployed).exit());
   await (consortium.connect(spare) as Deployed).applyForMembership(profileFor(spare.address, 8));

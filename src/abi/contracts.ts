@@ -1952,7 +1952,7 @@ export const consortiumAbi = [
           }
         ],
         "internalType": "struct SuspensionPeriod[]",
-        "name": "",
+        "name": "periods",
         "type": "tuple[]"
       }
     ],

@@ -197,5 +197,9 @@ export async function signAcceptance(
       { name: "party", type: "address" },
     ],
   };
-  return signer.signTypedData(domain, types, { agreementId, termsHash, party: options.party ?? signer.address });
+  return signer.signTypedData(domain, types, {
+    agreementId,
+    termsHash,
+    party: options.party ?? signer.address,
+  });
 }

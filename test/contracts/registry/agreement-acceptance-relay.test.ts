@@ -57,7 +57,10 @@ describe("AgreementBook relayed acceptances", () => {
       await signAcceptance(carol, agreementBook, agreementId),
     ];
     await (agreementBook.connect(bob) as Deployed).accept(agreementId);
-    const relayed = (agreementBook.connect(matcher) as Deployed).acceptWithSignatures(agreementId, signatures);
+    const relayed = (agreementBook.connect(matcher) as Deployed).acceptWithSignatures(
+      agreementId,
+      signatures,
+    );
     await expect(relayed)
       .to.emit(agreementBook, "AgreementActivated")
       .withArgs(agreementId)
@@ -123,7 +126,10 @@ describe("AgreementBook relayed acceptances", () => {
   it("an EOA's signature for one party does not count for another party with the same signer", async () => {
     // alice makes bob's signer her own key: her signature for herself must not accept for bob.
     const { agreementBook, consortium, matcher, alice, bob, outsider } = await loadFixture(deployRegistry);
-    await (consortium.connect(bob) as Deployed).updateProfile({ ...profileFor(bob.address, 2), signer: alice.address });
+    await (consortium.connect(bob) as Deployed).updateProfile({
+      ...profileFor(bob.address, 2),
+      signer: alice.address,
+    });
     const { agreementId } = await propose(
       agreementBook,
       matcher,

@@ -327,7 +327,9 @@ describe("AgreementBook", () => {
       expect(await agreementBook.acceptanceDigest(agreementId, alice.address)).to.equal(
         await digestFor(alice.address),
       );
-      expect(await agreementBook.acceptanceDigest(agreementId, bob.address)).to.equal(await digestFor(bob.address));
+      expect(await agreementBook.acceptanceDigest(agreementId, bob.address)).to.equal(
+        await digestFor(bob.address),
+      );
       expect(await digestFor(alice.address)).to.not.equal(await digestFor(bob.address));
       await expect(agreementBook.acceptanceDigest(7n, alice.address))
         .to.be.revertedWithCustomError(agreementBook, "AgreementBookUnknownAgreement")
@@ -584,7 +586,9 @@ describe("AgreementBook", () => {
               ? (agreementBook.connect(matcher) as Deployed).acceptWithSignatures(
                   id,
                   await Promise.all(
-                    members.map(async (m, j) => (j === i ? signAcceptance(m.key, agreementBook, id, { party: m.account }) : "0x")),
+                    members.map(async (m, j) =>
+                      j === i ? signAcceptance(m.key, agreementBook, id, { party: m.account }) : "0x",
+                    ),
                   ),
                 )
               : members[i].send();

@@ -37,7 +37,8 @@ async function activeOneWay() {
 describe("AgreementBook and departures", () => {
   describe("settleableEpochs stops at a party's departure", () => {
     it("expelled member's agreement still counts settleable epochs after expulsion (no longer)", async () => {
-      const { agreementBook, consortium, governor, alice, agreementId, epochAt } = await loadFixture(activeOneWay);
+      const { agreementBook, consortium, governor, alice, agreementId, epochAt } =
+        await loadFixture(activeOneWay);
       await time.increaseTo(epochAt(3n) + HOUR);
       await (consortium.connect(governor) as Deployed).expel(alice.address, REASON);
       // Epochs 0, 1 and 2 ended before the expulsion; epoch 3 was under way: it does not settle.
@@ -78,7 +79,8 @@ describe("AgreementBook and departures", () => {
     });
 
     it("a suspension alone does not cut the agreement short (settlement judges suspended epochs)", async () => {
-      const { agreementBook, consortium, governor, alice, agreementId, epochAt } = await loadFixture(activeOneWay);
+      const { agreementBook, consortium, governor, alice, agreementId, epochAt } =
+        await loadFixture(activeOneWay);
       await time.increaseTo(epochAt(3n) + HOUR);
       await (consortium.connect(governor) as Deployed).suspend(alice.address, REASON);
       expect(await agreementBook.settleableEpochs(agreementId)).to.equal(10n);
@@ -138,7 +140,8 @@ describe("AgreementBook and departures", () => {
     });
 
     it("refuses an agreement that is not Active", async () => {
-      const { agreementBook, consortium, alice, bob, outsider, agreementId } = await loadFixture(activeOneWay);
+      const { agreementBook, consortium, alice, bob, outsider, agreementId } =
+        await loadFixture(activeOneWay);
       await (agreementBook.connect(alice) as Deployed).terminate(agreementId);
       await (consortium.connect(bob) as Deployed).exit();
       await expect((agreementBook.connect(outsider) as Deployed).terminateOnDeparture(agreementId))
