@@ -14,8 +14,10 @@ import {AgreementSchedule} from "./types/AgreementSchedule.sol";
 /// @notice Invariant: an agreement is Active only after every one of its parties accepted the
 /// exact terms whose hash was fixed at proposal; its terms never change afterwards, and once it
 /// leaves Proposed it never returns. Each status change happens in one hook that emits its event.
+/// No epoch that ends after a party left the consortium ever counts as settleable.
 contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
-    bytes32 private constant _ACCEPTANCE_TYPEHASH = keccak256("Acceptance(uint256 agreementId,bytes32 termsHash)");
+    bytes32 private constant _ACCEPTANCE_TYPEHASH =
+        keccak256("Acceptance(uint256 agreementId,bytes32 termsHash,address party)");
     uint256 private constant _MIN_PARTIES = 2;
     uint256 private constant _MAX_PARTIES = 4;
     /// @dev Every ordered pair of 4 parties is 12 flows; more would only duplicate pairs.
@@ -84,10 +86,13 @@ contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
         if (signatures.length != partyCount) {
             revert AgreementBookSignatureCountMismatch(agreementId, partyCount, signatures.length);
         }
-        bytes32 digest = _acceptanceDigest(agreementId, agreement.termsHash);
+        bytes32 hash = agreement.termsHash;
         for (uint256 i = 0; i < partyCount; ++i) {
-            if (signatures[i].length == 0) continue;
+            // A party that already accepted (possibly by a copy of this very signature relayed
+            // ahead of this call) is skipped, so nobody can make a relayer's batch fail.
+            if (signatures[i].length == 0 || agreement.acceptedMask & (1 << i) != 0) continue;
             address party = agreement.parties[i];
+            bytes32 digest = _acceptanceDigest(agreementId, hash, party);
             address signer = _consortium().signerOf(party);
             if (signer == address(0) || !SignatureChecker.isValidSignatureNow(signer, digest, signatures[i])) {
                 revert AgreementBookInvalidSignature(agreementId, party, signer);
@@ -124,14 +129,24 @@ contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
         }
         AgreementSchedule storage s = agreement.schedule;
         if (block.timestamp >= s.end) revert AgreementBookAlreadyEnded(agreementId, s.end);
-        uint64 totalEpochs = (s.end - s.start) / s.epochLength;
+        uint64 totalEpochs = _totalEpochs(s);
         // The epoch under way finishes (none is under way before the start), then the notice runs.
         uint256 lastEpochUnderWay = block.timestamp < s.start ? 0 : (block.timestamp - s.start) / s.epochLength + 1;
         uint256 epochs = lastEpochUnderWay + s.noticeEpochs;
         uint64 terminationEpoch = epochs < totalEpochs ? uint64(epochs) : totalEpochs;
-        agreement.terminationEpoch = terminationEpoch;
-        agreement.status = AgreementStatus.Terminated;
-        emit AgreementTerminated(agreementId, msg.sender, terminationEpoch, s.start + terminationEpoch * s.epochLength);
+        // After a party left there is no notice: the agreement ends with the last epoch that
+        // ended by the departure (never later than the notice, as the departure is past).
+        uint64 beforeDeparture = _epochsBeforeDeparture(agreement);
+        if (beforeDeparture < terminationEpoch) terminationEpoch = beforeDeparture;
+        _terminate(agreementId, agreement, terminationEpoch);
+    }
+
+    /// @inheritdoc IAgreementBook
+    function terminateOnDeparture(uint256 agreementId) external {
+        Agreement storage agreement = _agreementWithStatus(agreementId, AgreementStatus.Active);
+        uint64 beforeDeparture = _epochsBeforeDeparture(agreement);
+        if (beforeDeparture >= _totalEpochs(agreement.schedule)) revert AgreementBookNoDeparture(agreementId);
+        _terminate(agreementId, agreement, beforeDeparture);
     }
 
     // ---------------------------------------------------------------- IAgreementTerms views
@@ -165,13 +180,20 @@ contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
     }
 
     /// @inheritdoc IAgreementTerms
+    /// @dev Reads every party's {IConsortiumRoles-leftAt}: a departure counts at once, before
+    /// anyone records it with {terminateOnDeparture}.
     function settleableEpochs(uint256 agreementId) public view returns (uint64) {
         Agreement storage agreement = _agreements[agreementId];
+        uint64 epochs;
         if (agreement.status == AgreementStatus.Active) {
-            return (agreement.schedule.end - agreement.schedule.start) / agreement.schedule.epochLength;
+            epochs = _totalEpochs(agreement.schedule);
+        } else if (agreement.status == AgreementStatus.Terminated) {
+            epochs = agreement.terminationEpoch;
+        } else {
+            return 0;
         }
-        if (agreement.status == AgreementStatus.Terminated) return agreement.terminationEpoch;
-        return 0;
+        uint64 beforeDeparture = _epochsBeforeDeparture(agreement);
+        return beforeDeparture < epochs ? beforeDeparture : epochs;
     }
 
     /// @inheritdoc IAgreementTerms
@@ -254,8 +276,10 @@ contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
     }
 
     /// @inheritdoc IAgreementBook
-    function acceptanceDigest(uint256 agreementId) external view returns (bytes32) {
-        return _acceptanceDigest(agreementId, _existing(agreementId).termsHash);
+    function acceptanceDigest(uint256 agreementId, address party) external view returns (bytes32) {
+        Agreement storage agreement = _existing(agreementId);
+        _partyIndex(agreementId, agreement, party);
+        return _acceptanceDigest(agreementId, agreement.termsHash, party);
     }
 
     /// @inheritdoc IAgreementBook
@@ -273,6 +297,15 @@ contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
         _checkActiveMember(party);
         agreement.acceptedMask |= bit;
         emit AgreementAccepted(agreementId, party, bySignature);
+    }
+
+    /// @dev Active → Terminated: epochs `0 … terminationEpoch - 1` still settle; emits
+    /// {AgreementTerminated} with the end of the last of them.
+    function _terminate(uint256 agreementId, Agreement storage agreement, uint64 terminationEpoch) private {
+        agreement.terminationEpoch = terminationEpoch;
+        agreement.status = AgreementStatus.Terminated;
+        AgreementSchedule storage s = agreement.schedule;
+        emit AgreementTerminated(agreementId, msg.sender, terminationEpoch, s.start + terminationEpoch * s.epochLength);
     }
 
     /// @dev Proposed → Active once every party accepted; emits {AgreementActivated}. Every party
@@ -361,6 +394,10 @@ contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
             touched |= _endpointBit(i, parties_, flow.from) | _endpointBit(i, parties_, flow.to);
             if (flow.segments == 0) revert AgreementBookEmptyFlowSegments(i);
             if (flow.capPerEpoch == 0) revert AgreementBookZeroFlowCap(i);
+            // A full epoch must be postable: the ledger takes at most type(int128).max per posting.
+            if (uint256(flow.capPerEpoch) * flow.rate > uint256(uint128(type(int128).max))) {
+                revert AgreementBookFlowValueTooLarge(i, flow.capPerEpoch, flow.rate);
+            }
         }
         for (uint256 i = 0; i < parties_.length; ++i) {
             if (touched & (1 << i) == 0) revert AgreementBookIdleParty(parties_[i]);
@@ -388,7 +425,27 @@ contract AgreementBook is ConsortiumGated, EIP712, IAgreementBook {
         if (s.start < proposalExpiry) revert AgreementBookStartsBeforeProposalExpiry(s.start, proposalExpiry);
     }
 
-    function _acceptanceDigest(uint256 agreementId, bytes32 hash) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(_ACCEPTANCE_TYPEHASH, agreementId, hash)));
+    function _acceptanceDigest(uint256 agreementId, bytes32 hash, address party) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(_ACCEPTANCE_TYPEHASH, agreementId, hash, party)));
+    }
+
+    // ---------------------------------------------------------------- schedule
+
+    function _totalEpochs(AgreementSchedule storage s) private view returns (uint64) {
+        return (s.end - s.start) / s.epochLength;
+    }
+
+    /// @dev How many epochs ended by the earliest departure (expulsion or exit) of a party:
+    /// `type(uint64).max` while no party has left, 0 when one left before the start.
+    function _epochsBeforeDeparture(Agreement storage agreement) private view returns (uint64) {
+        address[] storage parties_ = agreement.parties;
+        uint64 earliest = type(uint64).max;
+        for (uint256 i = 0; i < parties_.length; ++i) {
+            uint64 left = _consortium().leftAt(parties_[i]);
+            if (left != 0 && left < earliest) earliest = left;
+        }
+        if (earliest == type(uint64).max) return earliest;
+        AgreementSchedule storage s = agreement.schedule;
+        return earliest <= s.start ? 0 : (earliest - s.start) / s.epochLength;
     }
 }

@@ -4,12 +4,14 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {IConsortiumRoles} from "./interfaces/IConsortiumRoles.sol";
-import {MemberProfile, MemberStatus} from "./types/MemberTypes.sol";
+import {MemberProfile, MemberStatus, SuspensionPeriod} from "./types/MemberTypes.sol";
 
 /// @title FlowPact consortium: the only AccessControl of the protocol, and the member registry.
 /// @notice Invariant: a member's status changes only along the life cycle of {MemberStatus}, in
-/// {_transition}, which emits {MemberStatusChanged}; `activeMemberCount` equals the number of
-/// `Admitted` members. The GOVERNOR administers every role, itself included.
+/// {_transition}, which emits {MemberStatusChanged} and keeps the history settlement reads (the
+/// departure time, the suspension periods: disjoint, in time order, only the latest open);
+/// `activeMemberCount` equals the number of `Admitted` members. The GOVERNOR administers every
+/// role, itself included.
 contract Consortium is AccessControl, IConsortium {
     /// @inheritdoc IConsortiumRoles
     bytes32 public constant override GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
@@ -21,12 +23,25 @@ contract Consortium is AccessControl, IConsortium {
     /// @dev Industries are bits of a uint256 in offers' exclusion lists, so codes stay below 256.
     uint16 private constant _MAX_INDUSTRY = 255;
 
-    mapping(address member => MemberStatus) private _status;
+    /// @dev One slot per member: its status, when it left, and its latest suspension (the one
+    /// settlement asks about nearly always), so that suspending, reinstating and leaving cost no
+    /// new storage slot; earlier suspensions are archived in `_pastSuspensions` when a new one starts.
+    struct MemberRecord {
+        MemberStatus status;
+        /// @dev Block time of the expulsion or exit; 0 while the member has not left.
+        uint64 leftAt;
+        /// @dev Start of the latest suspension; 0 when never suspended.
+        uint64 suspendedAt;
+        /// @dev End of the latest suspension (its reinstatement); 0 while it runs.
+        uint64 reinstatedAt;
+        /// @dev How many suspensions before the latest are archived.
+        uint32 pastSuspensions;
+    }
+
+    mapping(address member => MemberRecord) private _members;
+    mapping(address member => mapping(uint256 index => SuspensionPeriod)) private _pastSuspensions;
     mapping(address member => MemberProfile) private _profile;
     uint256 private _activeMembers;
-    mapping(address member => uint64) private _leftAt;
-    /// @dev Suspension periods `[start, end)`, oldest first; `end` is 0 while one runs.
-    mapping(address member => uint64[2][]) private _suspensions;
 
     /// @param governor The first governor (a multisig in production); it can grant every role.
     constructor(address governor) {
@@ -46,7 +61,7 @@ contract Consortium is AccessControl, IConsortium {
 
     /// @inheritdoc IConsortium
     function updateProfile(MemberProfile calldata profile) external {
-        MemberStatus status = _status[msg.sender];
+        MemberStatus status = _members[msg.sender].status;
         if (status == MemberStatus.None || status == MemberStatus.Exited) {
             revert ConsortiumProfileNotEditable(msg.sender, status);
         }
@@ -55,7 +70,7 @@ contract Consortium is AccessControl, IConsortium {
 
     /// @inheritdoc IConsortium
     function exit() external {
-        MemberStatus from = _status[msg.sender] == MemberStatus.Suspended
+        MemberStatus from = _members[msg.sender].status == MemberStatus.Suspended
             ? MemberStatus.Suspended
             : MemberStatus.Admitted;
         _transition(msg.sender, from, MemberStatus.Exited, bytes32(0));
@@ -87,7 +102,7 @@ contract Consortium is AccessControl, IConsortium {
 
     /// @inheritdoc IConsortium
     function expel(address member, bytes32 reason) external onlyRole(GOVERNOR_ROLE) {
-        MemberStatus from = _status[member] == MemberStatus.Suspended
+        MemberStatus from = _members[member].status == MemberStatus.Suspended
             ? MemberStatus.Suspended
             : MemberStatus.Admitted;
         _transition(member, from, MemberStatus.Exited, reason);
@@ -105,23 +120,63 @@ contract Consortium is AccessControl, IConsortium {
 
     /// @inheritdoc IConsortiumRoles
     function isActiveMember(address member) external view returns (bool) {
-        return _status[member] == MemberStatus.Admitted;
+        return _members[member].status == MemberStatus.Admitted;
     }
 
     /// @inheritdoc IConsortiumRoles
     /// @dev A suspended member's signer still counts: suspension stops new trade, not the
     /// settlement of traffic already delivered under its agreements.
     function signerOf(address member) external view returns (address) {
-        MemberStatus status = _status[member];
+        MemberStatus status = _members[member].status;
         if (status == MemberStatus.Admitted || status == MemberStatus.Suspended) {
             return _profile[member].signer;
         }
         return address(0);
     }
 
+    /// @inheritdoc IConsortiumRoles
+    function leftAt(address member) external view returns (uint64) {
+        return _members[member].leftAt;
+    }
+
+    /// @inheritdoc IConsortiumRoles
+    /// @dev O(1) when the interval starts in or after the latest suspension (settling recent
+    /// epochs), O(log n) in the number of earlier suspensions otherwise.
+    function suspendedThroughout(address member, uint64 from, uint64 to) external view returns (bool) {
+        if (to < from) return false;
+        MemberRecord memory record = _members[member];
+        if (record.suspendedAt == 0) return false;
+        if (record.suspendedAt <= from) return record.reinstatedAt == 0 || to <= record.reinstatedAt;
+        // Periods are disjoint and in time order, so only the last one to start at or before
+        // `from` can hold the interval: find the first archived period that starts after `from`.
+        mapping(uint256 => SuspensionPeriod) storage past = _pastSuspensions[member];
+        uint256 low = 0;
+        uint256 high = record.pastSuspensions;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (past[mid].start > from) high = mid;
+            else low = mid + 1;
+        }
+        if (low == 0) return false;
+        // Archived periods are closed: their end is set.
+        return to <= past[low - 1].end;
+    }
+
+    /// @inheritdoc IConsortium
+    function suspensionsOf(address member) external view returns (SuspensionPeriod[] memory periods) {
+        MemberRecord memory record = _members[member];
+        if (record.suspendedAt == 0) return periods;
+        uint256 archived = record.pastSuspensions;
+        periods = new SuspensionPeriod[](archived + 1);
+        for (uint256 i = 0; i < archived; ++i) {
+            periods[i] = _pastSuspensions[member][i];
+        }
+        periods[archived] = SuspensionPeriod({start: record.suspendedAt, end: record.reinstatedAt});
+    }
+
     /// @inheritdoc IConsortium
     function memberStatus(address member) external view returns (MemberStatus) {
-        return _status[member];
+        return _members[member].status;
     }
 
     /// @inheritdoc IConsortium
@@ -134,31 +189,16 @@ contract Consortium is AccessControl, IConsortium {
         return _activeMembers;
     }
 
-    /// @inheritdoc IConsortiumRoles
-    function leftAt(address member) external view returns (uint64) {
-        return _leftAt[member];
-    }
-
-    /// @inheritdoc IConsortiumRoles
-    function suspendedThroughout(address member, uint64 from, uint64 to) external view returns (bool) {
-        uint64[2][] storage periods = _suspensions[member];
-        // Newest first: settlement asks about recent epochs.
-        for (uint256 i = periods.length; i != 0; --i) {
-            uint64 start = periods[i - 1][0];
-            uint64 end = periods[i - 1][1];
-            if (start <= from) return end == 0 || to <= end;
-        }
-        return false;
-    }
-
     // ---------------------------------------------------------------- internal
 
     /// @dev The one place a member's status changes: checks the expected current status, keeps
-    /// the active-member count and emits {MemberStatusChanged}.
+    /// the active-member count and the history (suspension periods, departure time) and emits
+    /// {MemberStatusChanged}.
     function _transition(address member, MemberStatus from, MemberStatus to, bytes32 reason) private {
-        MemberStatus current = _status[member];
+        MemberRecord storage record = _members[member];
+        MemberStatus current = record.status;
         if (current != from) revert ConsortiumInvalidMemberTransition(member, current, to);
-        _status[member] = to;
+        record.status = to;
         // The count moves by one only when a member enters or leaves Admitted; it never goes
         // below zero because leaving Admitted requires having entered it.
         if (to == MemberStatus.Admitted) {
@@ -166,12 +206,23 @@ contract Consortium is AccessControl, IConsortium {
         } else if (from == MemberStatus.Admitted) {
             --_activeMembers;
         }
+        uint64 nowTime = uint64(block.timestamp);
         if (to == MemberStatus.Suspended) {
-            _suspensions[member].push([uint64(block.timestamp), 0]);
-        } else if (from == MemberStatus.Suspended) {
-            _suspensions[member][_suspensions[member].length - 1][1] = uint64(block.timestamp);
+            // Only Admitted → Suspended gets here, so the latest suspension (if any) is closed.
+            if (record.suspendedAt != 0) {
+                _pastSuspensions[member][record.pastSuspensions] = SuspensionPeriod({
+                    start: record.suspendedAt,
+                    end: record.reinstatedAt
+                });
+                ++record.pastSuspensions;
+            }
+            record.suspendedAt = nowTime;
+            record.reinstatedAt = 0;
+        } else if (from == MemberStatus.Suspended && to == MemberStatus.Admitted) {
+            record.reinstatedAt = nowTime;
+        } else if (to == MemberStatus.Exited) {
+            record.leftAt = nowTime;
         }
-        if (to == MemberStatus.Exited) _leftAt[member] = uint64(block.timestamp);
         emit MemberStatusChanged(member, from, to, reason);
     }
 

@@ -13,9 +13,15 @@ import {AgreementSchedule} from "../types/AgreementSchedule.sol";
 /// Terms hash: `keccak256(abi.encode(address[] parties, Flow[] flows, AgreementSchedule schedule))`.
 ///
 /// EIP-712: domain `{name: "FlowPact Agreements", version: "1", chainId, verifyingContract: this}`,
-/// type `Acceptance(uint256 agreementId,bytes32 termsHash)`. The agreement id is unique per
-/// contract and the domain binds chain and contract, so an acceptance cannot be replayed on
-/// another agreement (even with identical terms), chain or deployment.
+/// type `Acceptance(uint256 agreementId,bytes32 termsHash,address party)`. The agreement id is
+/// unique per contract and the domain binds chain and contract, so an acceptance cannot be
+/// replayed on another agreement (even with identical terms), chain or deployment; the party it
+/// names keeps one key that signs for several members (e.g. behind their ERC-1271 wallets) from
+/// having one signature accept for all of them.
+///
+/// Departures: when a party is expelled or exits the consortium, the agreement ends at once,
+/// without notice: only epochs that ended by the departure settle ({settleableEpochs}), anyone
+/// may record the termination ({terminateOnDeparture}), and {terminate} is immediate.
 interface IAgreementBook is IAgreementTerms {
     /// @notice A proposal, with everything an indexer needs to rebuild it.
     event AgreementProposed(
@@ -66,6 +72,10 @@ interface IAgreementBook is IAgreementTerms {
 
     /// @notice An agreement has 1 to 12 flows, not `count`.
     error AgreementBookInvalidFlowCount(uint256 count);
+
+    /// @notice Flow `flowIndex` could owe `capPerEpoch * rate` credits in one epoch, more than the
+    /// credit ledger posts at once (`type(int128).max`): lower the cap or the rate.
+    error AgreementBookFlowValueTooLarge(uint256 flowIndex, uint64 capPerEpoch, uint128 rate);
 
     /// @notice Flow `flowIndex` starts or ends at `account`, which is not a party.
     error AgreementBookFlowEndpointNotParty(uint256 flowIndex, address account);
@@ -120,6 +130,10 @@ interface IAgreementBook is IAgreementTerms {
     /// @notice `agreementId` starts at `start`; it has no current epoch yet.
     error AgreementBookNotStarted(uint256 agreementId, uint64 start);
 
+    /// @notice No party of `agreementId` left the consortium before the agreement's last epoch
+    /// ended: there is no departure to terminate it for.
+    error AgreementBookNoDeparture(uint256 agreementId);
+
     /// @notice MATCHER or a party among `parties`: proposes an agreement open for acceptance
     /// until `proposalExpiry`; returns its id (ids start at 1). A proposing party does not
     /// accept implicitly.
@@ -134,8 +148,11 @@ interface IAgreementBook is IAgreementTerms {
     function accept(uint256 agreementId) external;
 
     /// @notice Anyone: relays EIP-712 acceptances, `signatures[i]` for `parties(agreementId)[i]`;
-    /// an empty entry skips that party (it accepts otherwise). Each signature is checked against
-    /// `signerOf(party)` with SignatureChecker (EOA or ERC-1271).
+    /// an empty entry skips that party (it accepts otherwise), and so does a party that already
+    /// accepted (its entry is not checked and no second {AgreementAccepted} is emitted), so a
+    /// signature relayed ahead of the batch cannot make it fail. Each other signature is checked
+    /// against `signerOf(party)` with SignatureChecker (EOA or ERC-1271) over
+    /// {acceptanceDigest}`(agreementId, party)`.
     function acceptWithSignatures(uint256 agreementId, bytes[] calldata signatures) external;
 
     /// @notice Party: rejects an open proposal; the proposal is final.
@@ -145,8 +162,16 @@ interface IAgreementBook is IAgreementTerms {
     function markExpired(uint256 agreementId) external;
 
     /// @notice Party or GOVERNOR: terminates an Active agreement. The current epoch (none before
-    /// the start) and `noticeEpochs` more still settle, never beyond the end.
+    /// the start) and `noticeEpochs` more still settle, never beyond the end. Once a party has
+    /// left the consortium the termination is immediate: only the epochs that ended by the
+    /// departure settle.
     function terminate(uint256 agreementId) external;
+
+    /// @notice Anyone: terminates an Active agreement one of whose parties was expelled or exited
+    /// before its end, at once and without notice: epochs that ended by the earliest departure
+    /// still settle (the event's `terminationEpoch`), none after. Reverts with
+    /// {AgreementBookNoDeparture} while no party has left (or one left only after the end).
+    function terminateOnDeparture(uint256 agreementId) external;
 
     /// @notice Epoch that contains the current block time (may exceed the last epoch after the
     /// end); reverts before the start.
@@ -175,8 +200,9 @@ interface IAgreementBook is IAgreementTerms {
     /// @notice Whether `party` has accepted `agreementId`.
     function hasAccepted(uint256 agreementId, address party) external view returns (bool);
 
-    /// @notice The EIP-712 digest a party's signer signs to accept `agreementId`.
-    function acceptanceDigest(uint256 agreementId) external view returns (bytes32);
+    /// @notice The EIP-712 digest that `party`'s signer signs to accept `agreementId` for it;
+    /// reverts with {AgreementBookNotParty} when `party` is not one.
+    function acceptanceDigest(uint256 agreementId, address party) external view returns (bytes32);
 
     /// @notice The number of agreements ever proposed (the highest id).
     function agreementCount() external view returns (uint256);

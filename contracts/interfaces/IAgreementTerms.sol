@@ -19,7 +19,9 @@ interface IAgreementTerms {
     function epochEnd(uint256 agreementId, uint64 epoch) external view returns (uint64);
 
     /// @notice How many epochs (0, 1, …, n-1) can ever settle: 0 unless the agreement became
-    /// Active; `(end - start) / epochLength` while Active; the termination epoch once terminated.
+    /// Active; `(end - start) / epochLength` while Active; the termination epoch once terminated;
+    /// in every case no more than the epochs that ended by the time a party left the consortium
+    /// (expelled or exited): an epoch that ends after a departure never settles.
     function settleableEpochs(uint256 agreementId) external view returns (uint64);
 
     /// @notice Everything settlement reads about one (agreement, flow, epoch), in one call.

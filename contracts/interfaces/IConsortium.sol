@@ -2,12 +2,14 @@
 pragma solidity ^0.8.24;
 
 import {IConsortiumRoles} from "./IConsortiumRoles.sol";
-import {MemberProfile, MemberStatus} from "../types/MemberTypes.sol";
+import {MemberProfile, MemberStatus, SuspensionPeriod} from "../types/MemberTypes.sol";
 
 /// @title The FlowPact consortium: roles and the member registry.
 /// @notice An institution applies with its profile; the governor admits, suspends, reinstates or
 /// expels it; a member may leave. Only `Admitted` members trade. Events carry the full profile and
-/// every status change, so an indexer rebuilds the registry from logs alone.
+/// every status change, so an indexer rebuilds the registry from logs alone. The registry also
+/// keeps what settlement asks about the past: when a member left ({leftAt}) and its suspensions
+/// ({suspensionsOf}, {suspendedThroughout}).
 interface IConsortium is IConsortiumRoles {
     /// @notice `member` moved from `previous` to `next`; `reason` is a governor-supplied hash of a
     /// written reason (zero when none, e.g. for admissions or voluntary exits).
@@ -51,15 +53,19 @@ interface IConsortium is IConsortiumRoles {
     function decline(address member, bytes32 reason) external;
 
     /// @notice GOVERNOR: suspends a member (Admitted → Suspended); it cannot trade until reinstated.
+    /// Opens a period of {suspensionsOf} at the block time.
     function suspend(address member, bytes32 reason) external;
 
-    /// @notice GOVERNOR: reinstates a suspended member (Suspended → Admitted).
+    /// @notice GOVERNOR: reinstates a suspended member (Suspended → Admitted); closes its latest
+    /// suspension period at the block time.
     function reinstate(address member) external;
 
-    /// @notice GOVERNOR: expels an admitted or suspended member (→ Exited, final).
+    /// @notice GOVERNOR: expels an admitted or suspended member (→ Exited, final); {leftAt} records
+    /// the block time. A suspension under way stays open.
     function expel(address member, bytes32 reason) external;
 
-    /// @notice The caller, an admitted or suspended member, leaves the consortium (→ Exited, final).
+    /// @notice The caller, an admitted or suspended member, leaves the consortium (→ Exited, final);
+    /// {leftAt} records the block time.
     function exit() external;
 
     /// @notice Status of `member` (`None` for an unknown account).
@@ -67,6 +73,10 @@ interface IConsortium is IConsortiumRoles {
 
     /// @notice Current profile of `member` (all zero for an unknown account).
     function profileOf(address member) external view returns (MemberProfile memory);
+
+    /// @notice Every suspension of `member`, oldest first (`end` 0: still running). Periods are
+    /// disjoint and in time order.
+    function suspensionsOf(address member) external view returns (SuspensionPeriod[] memory);
 
     /// @notice Number of members currently `Admitted`.
     function activeMemberCount() external view returns (uint256);

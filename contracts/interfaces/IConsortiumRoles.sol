@@ -28,5 +28,7 @@ interface IConsortiumRoles {
 
     /// @notice Whether the interval [from, to) lies wholly inside one suspension of `member`
     /// (a suspension still running extends to the end of time).
+    /// @dev A suspension covers `[suspension time, reinstatement time)`: an interval from the
+    /// suspension's block time up to the reinstatement's lies inside it. False when `to < from`.
     function suspendedThroughout(address member, uint64 from, uint64 to) external view returns (bool);
 }

@@ -24,3 +24,11 @@ struct MemberProfile {
     bytes32 contentHash;
     address signer;
 }
+
+/// @notice One suspension of a member: from `start` (the block time of the suspension) until
+/// `end` (the block time of the reinstatement), `[start, end)`; `end` is 0 while it still runs,
+/// which includes a member expelled or exited while suspended.
+struct SuspensionPeriod {
+    uint64 start;
+    uint64 end;
+}

@@ -85,8 +85,15 @@ async function main(): Promise<void> {
     "profile deleted",
     gov.decline(declined.address, ethers.id("reason")),
   );
-  await measure("Consortium", "suspend", "", gov.suspend(applicant.address, ethers.id("reason")));
-  await measure("Consortium", "reinstate", "", gov.reinstate(applicant.address));
+  await measure("Consortium", "suspend", "first period", gov.suspend(applicant.address, ethers.id("reason")));
+  await measure("Consortium", "reinstate", "first period", gov.reinstate(applicant.address));
+  await measure(
+    "Consortium",
+    "suspend",
+    "second period",
+    gov.suspend(applicant.address, ethers.id("reason")),
+  );
+  await measure("Consortium", "reinstate", "second period", gov.reinstate(applicant.address));
   await measure("Consortium", "exit", "", (consortium.connect(applicant) as Deployed).exit());
   await (consortium.connect(spare) as Deployed).applyForMembership(profileFor(spare.address, 8));
   await gov.admit(spare.address);
@@ -149,7 +156,7 @@ async function main(): Promise<void> {
     book(matcher).acceptWithSignatures(cycle, [
       await signAcceptance(alice, agreementBook, cycle),
       await signAcceptance(bob, agreementBook, cycle),
-      await signAcceptance(walletOwner, agreementBook, cycle),
+      await signAcceptance(walletOwner, agreementBook, cycle, { party: w }),
     ]),
   );
   const { agreementId: pair2 } = await propose(
@@ -183,6 +190,14 @@ async function main(): Promise<void> {
   );
   await ethers.provider.send("evm_setNextBlockTimestamp", [Number(schedule.start)]);
   await measure("AgreementBook", "markExpired", "", book(dave).markExpired(stale));
+  // pair2 (alice → bob) is Active: bob leaves the consortium, and anyone records the end.
+  await (consortium.connect(bob) as Deployed).exit();
+  await measure(
+    "AgreementBook",
+    "terminateOnDeparture",
+    "2 parties, one exited",
+    book(dave).terminateOnDeparture(pair2),
+  );
 
   const out = process.env.GAS_BENCH_OUT;
   if (out) writeFileSync(out, JSON.stringify(rows));

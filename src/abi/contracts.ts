@@ -84,6 +84,27 @@ export const agreementBookAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "flowIndex",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "capPerEpoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint128",
+        "name": "rate",
+        "type": "uint128"
+      }
+    ],
+    "name": "AgreementBookFlowValueTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "party",
         "type": "address"
@@ -154,6 +175,17 @@ export const agreementBookAbi = [
       }
     ],
     "name": "AgreementBookInvalidSignature",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "agreementId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AgreementBookNoDeparture",
     "type": "error"
   },
   {
@@ -649,6 +681,11 @@ export const agreementBookAbi = [
         "internalType": "uint256",
         "name": "agreementId",
         "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "party",
+        "type": "address"
       }
     ],
     "name": "acceptanceDigest",
@@ -1241,6 +1278,19 @@ export const agreementBookAbi = [
       }
     ],
     "name": "terminate",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "agreementId",
+        "type": "uint256"
+      }
+    ],
+    "name": "terminateOnDeparture",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1975,6 +2025,37 @@ export const consortiumAbi = [
         "internalType": "bool",
         "name": "",
         "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "member",
+        "type": "address"
+      }
+    ],
+    "name": "suspensionsOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "start",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "end",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct SuspensionPeriod[]",
+        "name": "periods",
+        "type": "tuple[]"
       }
     ],
     "stateMutability": "view",

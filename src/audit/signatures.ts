@@ -29,11 +29,17 @@ export interface RelayedSignature {
   epoch?: bigint;
 }
 
+/**
+ * The EIP-712 digest that `party`'s signer signs to accept an agreement (AgreementBook's
+ * `acceptanceDigest(agreementId, party)`): the acceptance names the party, so one key signing
+ * for several members cannot make one signature accept for all of them.
+ */
 export function acceptanceDigest(params: {
   chainId: number;
   agreementBook: Address;
   agreementId: bigint;
   termsHash: Hex;
+  party: Address;
 }): Hex {
   return hashTypedData({
     domain: {
@@ -46,10 +52,11 @@ export function acceptanceDigest(params: {
       Acceptance: [
         { name: "agreementId", type: "uint256" },
         { name: "termsHash", type: "bytes32" },
+        { name: "party", type: "address" },
       ],
     },
     primaryType: "Acceptance",
-    message: { agreementId: params.agreementId, termsHash: params.termsHash },
+    message: { agreementId: params.agreementId, termsHash: params.termsHash, party: params.party },
   });
 }
 
@@ -177,6 +184,7 @@ export function relayedSignatures(history: AuditHistory): RelayedSignature[] {
           agreementBook: history.contracts.AgreementBook,
           agreementId: a.agreementId as bigint,
           termsHash: agreement.termsHash,
+          party,
         }),
         signature,
         agreementId: a.agreementId as bigint,

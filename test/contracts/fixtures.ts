@@ -172,26 +172,34 @@ export async function propose(
   return { agreementId, schedule: s };
 }
 
-/** EIP-712 acceptance of `agreementId` by `signer` on `agreementBook` (domain overridable). */
+/**
+ * EIP-712 acceptance of `agreementId` for `party` (default: the signer's own address) by
+ * `signer` on `agreementBook`; the domain is overridable to make signatures for elsewhere.
+ */
 export async function signAcceptance(
   signer: HardhatEthersSigner,
   agreementBook: Deployed,
   agreementId: BigNumberish,
-  domainOverrides: { chainId?: bigint; verifyingContract?: string } = {},
+  options: { party?: string; chainId?: bigint; verifyingContract?: string } = {},
 ): Promise<string> {
   const termsHash: string = await agreementBook.termsHash(agreementId);
   const { chainId } = await ethers.provider.getNetwork();
   const domain = {
     name: "FlowPact Agreements",
     version: "1",
-    chainId: domainOverrides.chainId ?? chainId,
-    verifyingContract: domainOverrides.verifyingContract ?? (await agreementBook.getAddress()),
+    chainId: options.chainId ?? chainId,
+    verifyingContract: options.verifyingContract ?? (await agreementBook.getAddress()),
   };
   const types = {
     Acceptance: [
       { name: "agreementId", type: "uint256" },
       { name: "termsHash", type: "bytes32" },
+      { name: "party", type: "address" },
     ],
   };
-  return signer.signTypedData(domain, types, { agreementId, termsHash });
+  return signer.signTypedData(domain, types, {
+    agreementId,
+    termsHash,
+    party: options.party ?? signer.address,
+  });
 }

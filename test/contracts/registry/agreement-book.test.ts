@@ -304,31 +304,42 @@ describe("AgreementBook", () => {
       expect(await agreementBook.agreementStatus(agreementId)).to.equal(AgreementStatus.Active);
     });
 
-    it("exposes the digest the signers sign (EIP-712, domain FlowPact Agreements v1)", async () => {
-      const { agreementBook, agreementId } = await loadFixture(withPairProposal);
+    it("exposes the digest each party's signer signs (EIP-712, domain FlowPact Agreements v1, names the party)", async () => {
+      const { agreementBook, agreementId, alice, bob, carol } = await loadFixture(withPairProposal);
       const { chainId } = await ethers.provider.getNetwork();
-      const digest = TypedDataEncoder.hash(
-        {
-          name: "FlowPact Agreements",
-          version: "1",
-          chainId,
-          verifyingContract: await agreementBook.getAddress(),
-        },
-        {
-          Acceptance: [
-            { name: "agreementId", type: "uint256" },
-            { name: "termsHash", type: "bytes32" },
-          ],
-        },
-        { agreementId, termsHash: await agreementBook.termsHash(agreementId) },
+      const digestFor = async (party: string) =>
+        TypedDataEncoder.hash(
+          {
+            name: "FlowPact Agreements",
+            version: "1",
+            chainId,
+            verifyingContract: await agreementBook.getAddress(),
+          },
+          {
+            Acceptance: [
+              { name: "agreementId", type: "uint256" },
+              { name: "termsHash", type: "bytes32" },
+              { name: "party", type: "address" },
+            ],
+          },
+          { agreementId, termsHash: await agreementBook.termsHash(agreementId), party },
+        );
+      expect(await agreementBook.acceptanceDigest(agreementId, alice.address)).to.equal(
+        await digestFor(alice.address),
       );
-      expect(await agreementBook.acceptanceDigest(agreementId)).to.equal(digest);
-      await expect(agreementBook.acceptanceDigest(7n))
+      expect(await agreementBook.acceptanceDigest(agreementId, bob.address)).to.equal(
+        await digestFor(bob.address),
+      );
+      expect(await digestFor(alice.address)).to.not.equal(await digestFor(bob.address));
+      await expect(agreementBook.acceptanceDigest(7n, alice.address))
         .to.be.revertedWithCustomError(agreementBook, "AgreementBookUnknownAgreement")
         .withArgs(7n);
+      await expect(agreementBook.acceptanceDigest(agreementId, carol.address))
+        .to.be.revertedWithCustomError(agreementBook, "AgreementBookNotParty")
+        .withArgs(agreementId, carol.address);
     });
 
-    it("skips empty entries, so transaction and signature acceptances combine", async () => {
+    it("skips empty entries and parties that already accepted, so transaction and signature acceptances combine", async () => {
       const { agreementBook, agreementId, alice, bob } = await loadFixture(withPairProposal);
       const bobSig = await signAcceptance(bob, agreementBook, agreementId);
       await expect(
@@ -337,9 +348,11 @@ describe("AgreementBook", () => {
         .to.emit(agreementBook, "AgreementAccepted")
         .withArgs(agreementId, bob.address, true)
         .and.not.to.emit(agreementBook, "AgreementActivated");
+      // Relayed again: bob already accepted, so his entry is skipped (no revert, no second event).
       await expect(
         (agreementBook.connect(alice) as Deployed).acceptWithSignatures(agreementId, ["0x", bobSig]),
-      )
+      ).not.to.emit(agreementBook, "AgreementAccepted");
+      await expect((agreementBook.connect(bob) as Deployed).accept(agreementId))
         .to.be.revertedWithCustomError(agreementBook, "AgreementBookAlreadyAccepted")
         .withArgs(agreementId, bob.address);
       await expect((agreementBook.connect(alice) as Deployed).accept(agreementId)).to.emit(
@@ -456,7 +469,7 @@ describe("AgreementBook", () => {
         .to.be.revertedWithCustomError(agreementBook, "AgreementBookInvalidSignature")
         .withArgs(agreementId, alice.address, hotKey.address);
       await (agreementBook.connect(bob) as Deployed).acceptWithSignatures(agreementId, [
-        await signAcceptance(hotKey, agreementBook, agreementId),
+        await signAcceptance(hotKey, agreementBook, agreementId, { party: alice.address }),
         bobSig,
       ]);
       expect(await agreementBook.agreementStatus(agreementId)).to.equal(AgreementStatus.Active);
@@ -502,7 +515,7 @@ describe("AgreementBook", () => {
         [flow(walletAddress, alice.address), flow(alice.address, walletAddress)],
       );
       const sigs = [
-        await signAcceptance(walletOwner, agreementBook, agreementId),
+        await signAcceptance(walletOwner, agreementBook, agreementId, { party: walletAddress }),
         await signAcceptance(alice, agreementBook, agreementId),
       ];
       await expect((agreementBook.connect(outsider) as Deployed).acceptWithSignatures(agreementId, sigs))
@@ -521,7 +534,7 @@ describe("AgreementBook", () => {
         [flow(walletAddress, alice.address)],
       );
       const sigs = [
-        await signAcceptance(outsider, agreementBook, agreementId),
+        await signAcceptance(outsider, agreementBook, agreementId, { party: walletAddress }),
         await signAcceptance(alice, agreementBook, agreementId),
       ];
       await expect((agreementBook.connect(outsider) as Deployed).acceptWithSignatures(agreementId, sigs))
@@ -573,7 +586,9 @@ describe("AgreementBook", () => {
               ? (agreementBook.connect(matcher) as Deployed).acceptWithSignatures(
                   id,
                   await Promise.all(
-                    members.map(async (m, j) => (j === i ? signAcceptance(m.key, agreementBook, id) : "0x")),
+                    members.map(async (m, j) =>
+                      j === i ? signAcceptance(m.key, agreementBook, id, { party: m.account }) : "0x",
+                    ),
                   ),
                 )
               : members[i].send();
@@ -581,6 +596,9 @@ describe("AgreementBook", () => {
               await expect(call)
                 .to.be.revertedWithCustomError(agreementBook, "AgreementBookUnexpectedStatus")
                 .withArgs(id, AgreementStatus.Active, AgreementStatus.Proposed);
+            } else if (accepted.has(i) && bySignature) {
+              // A relayed signature of a party that already accepted is skipped, not refused.
+              await expect(call).not.to.emit(agreementBook, "AgreementAccepted");
             } else if (accepted.has(i)) {
               await expect(call)
                 .to.be.revertedWithCustomError(agreementBook, "AgreementBookAlreadyAccepted")
@@ -805,7 +823,7 @@ describe("AgreementBook", () => {
     const sigs = [
       "0x",
       await signAcceptance(bob, agreementBook, agreementId),
-      await signAcceptance(walletOwner, agreementBook, agreementId),
+      await signAcceptance(walletOwner, agreementBook, agreementId, { party: w }),
     ];
     await expect((agreementBook.connect(outsider) as Deployed).acceptWithSignatures(agreementId, sigs))
       .to.emit(agreementBook, "AgreementActivated")

@@ -179,13 +179,19 @@ export async function makeAgreement(
     functionName: "agreementCount",
   })) as bigint;
   if (options.relayed) {
-    const digest = (await chain.publicClient.readContract({
-      address: chain.deployment.contracts.AgreementBook,
-      abi: agreementBookAbi,
-      functionName: "acceptanceDigest",
-      args: [agreementId],
-    })) as Hex;
-    const signatures = await Promise.all(parties.map((p) => chain.account(p).sign({ hash: digest })));
+    // Each party signs the digest that names it (the contract's own view of it).
+    const signatures = await Promise.all(
+      parties.map(async (p) => {
+        const account = chain.account(p);
+        const digest = await chain.publicClient.readContract({
+          address: chain.deployment.contracts.AgreementBook,
+          abi: agreementBookAbi,
+          functionName: "acceptanceDigest",
+          args: [agreementId, account.address],
+        });
+        return account.sign({ hash: digest });
+      }),
+    );
     await chain.send(chain.governor, "AgreementBook", "acceptWithSignatures", [agreementId, signatures]);
   } else {
     for (const p of parties) await chain.send(chain.account(p), "AgreementBook", "accept", [agreementId]);
