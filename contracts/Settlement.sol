@@ -412,14 +412,16 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         if (flow >= flowCount) revert SettlementUnknownFlow(agreementId, flow, flowCount);
         if (msg.sender != s.terms.from) revert SettlementNotReferrer(msg.sender, s.terms.from);
         if (count == 0) revert SettlementEmptyBatch(agreementId, flow, epoch);
+        // Membership first: a departure also ends the agreement's settleable epochs, and the
+        // party's own error says why.
+        _checkMembership(s.terms.from, s.epochStart, s.epochEnd);
+        _checkMembership(s.terms.to, s.epochStart, s.epochEnd);
         if (epoch >= settleable) revert SettlementEpochNotSettleable(agreementId, epoch, settleable);
         if (block.timestamp < s.epochEnd) revert SettlementEpochNotEnded(agreementId, epoch, s.epochEnd);
         uint256 deadline = _submissionDeadline(s.epochEnd);
         if (block.timestamp > deadline) revert SettlementSubmissionClosed(agreementId, epoch, uint64(deadline));
         BatchStatus existing = _batches[agreementId][flow][epoch].status;
         if (existing != BatchStatus.None) revert SettlementBatchAlreadySubmitted(agreementId, flow, epoch, existing);
-        _checkMembership(s.terms.from, s.epochStart, s.epochEnd);
-        _checkMembership(s.terms.to, s.epochStart, s.epochEnd);
     }
 
     /// @dev A party that left before the epoch ended, or was suspended throughout it, stops it

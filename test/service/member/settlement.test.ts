@@ -36,7 +36,12 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     fx = await startCycleNodes({
       rates: RATES,
       epochLength: EPOCH,
-      node: { tokenTtl: TOKEN_TTL, claimAfter: CLAIM_AFTER },
+      node: {
+        tokenTtl: TOKEN_TTL,
+        claimAfter: CLAIM_AFTER,
+        // Small enough to reach in a test, large enough for the other tests' epochs.
+        exposureBound: { maxUnacknowledged: 12, maxAgeSeconds: 1_000_000n },
+      },
     });
     ({ f, store, running, agreementId, start } = fx);
   });
@@ -113,14 +118,16 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     expect((await post(await sign(5, f.carol.address))).status).to.equal(403);
     expect((await post(await sign(3, f.alice.address, { time: fx.clock - 3_600n }))).status).to.equal(401);
     expect((await post(await sign(3, f.alice.address, { body: "{}" }))).status).to.equal(401);
-    // alice, correctly signed, but the batch does not match bob's arrivals: refused with the difference
+    // alice, correctly signed, but the batch does not match bob's arrivals: bob answers with his
+    // own acknowledgement (his count and root, signed), never with a signature of alice's numbers
     const headers = await sign(3, f.alice.address);
-    const refused = await post(headers);
-    expect(refused.status).to.equal(409);
-    const answer = await refused.json();
-    expect(answer.code).to.equal("batch_mismatch");
-    expect(answer.expected.count).to.equal("12");
-    expect(answer.difference).to.equal("0");
+    const answered = await post(headers);
+    expect(answered.status).to.equal(200);
+    const answer = await answered.json();
+    expect(answer.matches).to.equal(false);
+    expect(answer.count).to.equal("12");
+    expect(answer.root).to.not.equal(`0x${"11".repeat(32)}`);
+    expect(answer.signature).to.match(/^0x[0-9a-f]{130}$/);
     // the same signed request again is a replay
     expect((await post(headers)).status).to.equal(401);
   });
@@ -129,7 +136,11 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     const domain = { chainId: hardhat.id, settlement: f.settlementAddress as Address };
     const auditor = devAccount(2);
     expect(auditor.address).to.equal(f.auditor.address);
-    const onChain = await f.settlement.batchOf(agreementId, 0, 0n);
+    // A committed batch's root is in its BatchCommitted event (the contract stores one slot per batch).
+    const [committed] = await f.settlement.queryFilter(
+      f.settlement.filters.BatchCommitted(agreementId, 0, 0n),
+    );
+    const onChain = { root: (committed as unknown as { args: { root: `0x${string}` } }).args.root };
     const request = (overrides: Partial<ProofRequest> = {}): ProofRequest => ({
       agreementId,
       flow: 0n,
@@ -181,7 +192,7 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     expect((await unknown.json()).code).to.equal("unknown_batch");
   });
 
-  it("an under-reporting recipient: refused, claimed after the deadline, disputed automatically, resolved by an auditor", async () => {
+  it("an under-reporting recipient: claimed above its acknowledgement after the deadline, disputed automatically, its count upheld", async () => {
     fx.clock = start + EPOCH + 10n; // epoch 1
     await refer(0, 10);
     // bob under-reports: 4 of its arrival records of epoch 1 vanish
@@ -200,7 +211,10 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     await endEpoch(1n, CLAIM_AFTER + 1n);
     const claimed = await running.nodes[ALICE].closeEpochs();
     expect(claimed.map((o) => o.type)).to.deep.equal(["claimed"]);
-    expect((await f.settlement.batchOf(agreementId, 0, 1n)).status).to.equal(2n); // Claimed
+    const onChain = await f.settlement.batchOf(agreementId, 0, 1n);
+    expect(onChain.status).to.equal(2n); // Claimed
+    // bob's acknowledgement (6) settled at once; only alice's 4 unacknowledged clicks wait
+    expect([onChain.acknowledgedCount, onChain.settledCount]).to.deep.equal([6n, 6n]);
 
     // carol's node sees the claim too, but it is not her flow; bob's node disputes it.
     expect(await running.nodes[CAROL].disputeClaims()).to.deep.equal([]);
@@ -209,11 +223,20 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     const batch = await f.settlement.batchOf(agreementId, 0, 1n);
     expect(batch.status).to.equal(3n); // Disputed
     expect(batch.counterCount).to.equal(6n);
+    // alice holds no acknowledgement above 6: she cannot answer; after the answer window bob's
+    // node closes the dispute and its count stands — the 4 unacknowledged clicks never settle.
+    expect((await running.nodes[ALICE].followClaims()).map((o) => o.type)).to.deep.equal(["disputed"]);
     const before = await f.ledger.balanceOf(f.alice.address);
-    await f.settlement.connect(f.auditor).resolve(agreementId, 0, 1n, 10n, false);
-    expect(await f.ledger.balanceOf(f.alice.address)).to.equal(before + 4n * RATES[0]);
-    expect((await f.settlement.batchOf(agreementId, 0, 1n)).settledCount).to.equal(10n);
+    fx.clock = BigInt(batch.challengeEnds) + 1n;
+    await time.increaseTo(fx.clock);
+    expect((await running.nodes[BOB].disputeClaims()).map((d) => d.type)).to.deep.equal(["upheld"]);
+    const closed = await f.settlement.batchOf(agreementId, 0, 1n);
+    expect([closed.status, closed.settledCount]).to.deep.equal([5n, 6n]); // Resolved at bob's count
+    expect(await f.ledger.balanceOf(f.alice.address)).to.equal(before);
     expect(await running.nodes[BOB].disputeClaims()).to.deep.equal([]);
+    expect((await running.nodes[ALICE].followClaims()).map((o) => o.type)).to.deep.equal([
+      "settled-elsewhere",
+    ]);
   });
 
   it("a silent recipient: the referrer claims after the deadline, nobody disputes, the referrer finalises after the window", async () => {
@@ -244,5 +267,83 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     expect(await running.nodes[BOB].followClaims()).to.deep.equal([]);
     expect(await running.nodes[BOB].closeEpochs()).to.deep.equal([]);
     await setNodeUri(f.consortium, f.carol, running.nodes[CAROL].url);
+  });
+
+  it("acknowledgements: the recipient signs its running count, the referrer keeps the highest and settles on it with the recipient offline", async () => {
+    fx.clock = start + 3n * EPOCH + 10n; // epoch 3
+    await refer(0, 3); // alice → bob
+    // bob's node also acknowledges the earlier epochs it received, once each
+    const ofEpoch3 = (outcomes: Awaited<ReturnType<MemberNodes["nodes"][number]["acknowledge"]>>) =>
+      outcomes.flatMap((o) =>
+        o.type === "sent" && o.acknowledgement.epoch === 3n ? [o.acknowledgement.count] : [],
+      );
+    expect(ofEpoch3(await running.nodes[BOB].acknowledge())).to.deep.equal([3n]);
+    await refer(0, 1);
+    expect(ofEpoch3(await running.nodes[BOB].acknowledge())).to.deep.equal([4n]);
+    // nothing new: nothing sent again
+    expect(await running.nodes[BOB].acknowledge()).to.deep.equal([]);
+    const [held] = await store.driver.query<{ count: string }>(
+      "SELECT count FROM member_acknowledgements WHERE tenant = $1 AND agreement_id = $2 AND flow = 0 AND epoch = 3",
+      [f.alice.address.toLowerCase(), agreementId.toString()],
+    );
+    expect(held.count.toString()).to.equal("4");
+    // bob's node goes away; alice still commits the epoch, on bob's last acknowledgement
+    await setNodeUri(f.consortium, f.bob, "http://127.0.0.1:9/");
+    await endEpoch(3n, TOKEN_TTL + 1n);
+    const closed = await running.nodes[ALICE].closeEpochs();
+    expect(closed.map((o) => o.type)).to.deep.equal(["committed"]);
+    const batch = await f.settlement.batchOf(agreementId, 0, 3n);
+    expect([batch.status, batch.settledCount]).to.deep.equal([1n, 4n]);
+    await setNodeUri(f.consortium, f.bob, running.nodes[BOB].url);
+  });
+
+  it("an acknowledgement not signed by the recipient's key is refused and not kept", async () => {
+    const body = JSON.stringify({
+      agreementId: agreementId.toString(),
+      flow: "0",
+      epoch: "3",
+      count: "1000",
+      root: `0x${"22".repeat(32)}`,
+      signature: `0x${"33".repeat(65)}`,
+    });
+    const domain = { chainId: hardhat.id, consortium: (await f.consortium.getAddress()) as Address };
+    const headers = await signPeerRequest({
+      account: devAccount(4),
+      member: f.bob.address as Address,
+      domain,
+      method: "POST",
+      path: "/v1/peer/acknowledgements",
+      body,
+      time: fx.clock,
+    });
+    const response = await fetch(`${running.nodes[ALICE].url}/v1/peer/acknowledgements`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body,
+    });
+    expect(response.status).to.equal(403);
+  });
+
+  it("bounded exposure: a recipient that stops acknowledging gets no more billable tokens past the bound, until it catches up", async () => {
+    fx.clock = start + 4n * EPOCH + 10n; // epoch 4
+    // carol → alice (flow 2); alice acknowledges nothing while carol sends 12 (the bound)
+    const tokens: string[] = [];
+    for (let i = 0; i < 12; i++) tokens.push((await followLink(running, CAROL, agreementId, 2)).token);
+    const paused = await running.nodes[CAROL].app.inject({ method: "GET", url: `/r/${agreementId}/2` });
+    expect(paused.statusCode).to.equal(302);
+    expect(paused.headers["x-flowpact-billable"]).to.equal("paused");
+    expect(new URL(String(paused.headers.location)).searchParams.size).to.equal(0);
+    expect(running.nodes[CAROL].exposure.paused().map((p) => [p.flow, p.sent])).to.deep.equal([[2, 12]]);
+    // the 12 arrive and alice's node acknowledges them: billable tokens resume
+    for (const token of tokens)
+      expect((await postArrival(running, ALICE, agreementId, 2, token)).status).to.equal(201);
+    const sent = await running.nodes[ALICE].acknowledge();
+    expect(
+      sent.flatMap((o) =>
+        o.type === "sent" && o.acknowledgement.flow === 2 ? [o.acknowledgement.count] : [],
+      ),
+    ).to.deep.equal([12n]);
+    expect(running.nodes[CAROL].exposure.paused()).to.deep.equal([]);
+    await followLink(running, CAROL, agreementId, 2);
   });
 });
