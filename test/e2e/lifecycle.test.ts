@@ -86,7 +86,10 @@ describe("npm start: process lifecycle (SIGTERM, SIGHUP, a killed parent)", func
     // A liveness bound for a loaded machine (a fresh bootstrap takes about a minute).
     for (let i = 0; i < 1_200 && started.exitCode === null && !output.includes("dashboard: "); i++)
       await sleep(500);
-    expect(output.slice(-3_000), "npm start never served its dashboard").to.contain("dashboard: ");
+    if (!output.includes("dashboard: "))
+      throw new Error(
+        `npm start never served its dashboard (exit ${started.exitCode}):\n${output.slice(-3_000)}`,
+      );
     return started;
   }
 
