@@ -4,17 +4,23 @@
  * replays the saved chain journal into the node (same blocks, same hashes) and resumes. Then runs
  * the matching daemon (proposes agreements of 10-second epochs, finalises claims), the indexer,
  * every member's node (auto-accept, epoch close, claims, disputes), a traffic simulator with one
- * dishonest member, and the dashboard. Ctrl-C stops all of it; the state stays in the data dir.
+ * dishonest member, and the dashboard. Ctrl-C, SIGTERM (a service manager, `kill <pid>`) and SIGHUP
+ * (a closed terminal) stop all of it, and so does the death of `npm start` itself: no process it
+ * started outlives it. The state stays in the data dir.
  *
  * Environment: FLOWPACT_RPC_PORT (default 8545), FLOWPACT_API_PORT (default 8480),
  * FLOWPACT_DEMO_DIR (default .flowpact/demo; delete it to start over).
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { childOfThisProcess, exitWithParent } from "../src/demo/parent-watch";
 import { runDemo } from "../src/demo/supervisor";
 
 /** Set in the demo process this script starts (see `launch`). */
 const DEMO_PROCESS = "FLOWPACT_START_DEMO_PROCESS";
+
+/** Each stops the demo in order, its state saved. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 class StartConfigError extends Error {
   override name = "StartConfigError";
@@ -63,8 +69,7 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => shutdown(signal));
 }
 
 /**
@@ -74,19 +79,25 @@ async function main(): Promise<void> {
  * nodes) misses that on a loaded machine, and a SIGKILLed demo leaves its chain and its daemon
  * behind. This process has nothing else to do, so it acknowledges at once; the demo itself,
  * started with tsx's require hook rather than its CLI, stops in order however long it takes.
+ *
+ * Nothing outlives its parent: `npm start` runs this under `sh -c`, and npm relays a SIGTERM to
+ * that shell only, which dies without passing it on; so this process watches its parent (the
+ * shell, or tsx's CLI) and stops the demo when it is gone, and the demo does the same with this
+ * process (parent-watch.cjs: a SIGKILLed parent included).
  */
 function launch(): void {
-  const child = spawn(process.execPath, ["--require", "tsx/cjs", __filename], {
+  exitWithParent(process.ppid);
+  const watched = childOfThisProcess();
+  const child = spawn(process.execPath, [...watched.execArgv, "--require", "tsx/cjs", __filename], {
     cwd: path.join(__dirname, ".."),
     stdio: "inherit",
-    env: { ...process.env, [DEMO_PROCESS]: "1" },
+    env: { ...process.env, ...watched.env, [DEMO_PROCESS]: "1" },
   });
   // A terminal's Ctrl-C reaches the demo too (same process group): it stops once for both.
   const relay = (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
-  process.on("SIGINT", relay);
-  process.on("SIGTERM", relay);
+  for (const signal of STOP_SIGNALS) process.on(signal, relay);
   child.once("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 

@@ -12,6 +12,7 @@ import {
 } from "viem";
 import type { FlowPactConfig } from "../config";
 import { type Deployment, readDeployment } from "./deployments";
+import { accountNonces } from "./nonces";
 
 export type FlowPactPublicClient = PublicClient<Transport, Chain>;
 export type FlowPactWalletClient = WalletClient<Transport, Chain, Account>;
@@ -67,7 +68,8 @@ const transportFor = (rpcUrl: string): Transport =>
 
 /**
  * viem clients for the configured chain. The chain id comes from the config, or is asked of the
- * RPC (and checked against the config when both are known).
+ * RPC (and checked against the config when both are known). A local account's transactions
+ * take their nonces from `accountNonces`, shared by every client of the process.
  *
  * @example
  * const { publicClient, walletClient } = await createFlowPactClients(config, { account });
@@ -91,9 +93,9 @@ export async function createFlowPactClients(
     transport,
     pollingInterval: options.pollingInterval ?? 1_000,
   });
-  const walletClient = options.account
-    ? createWalletClient({ chain, transport, account: options.account })
-    : undefined;
+  // A local key signs with the process's shared nonces: every writer with it, one sequence.
+  const account = options.account?.type === "local" ? accountNonces.attach(options.account) : options.account;
+  const walletClient = account ? createWalletClient({ chain, transport, account }) : undefined;
   return { chain, publicClient, walletClient };
 }
 

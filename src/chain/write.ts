@@ -4,6 +4,7 @@ import type { FlowPactClient, FlowPactWalletClient } from "./clients";
 import { FLOWPACT_ABIS, type FlowPactContractName } from "./contracts";
 import { FlowPactContractError, toFlowPactError } from "./errors";
 import { MissingKeyError } from "./keys";
+import { sendWithFreshNonce, waitForReceiptOf } from "./nonces";
 
 export interface WriteResult<T = unknown> {
   hash: Hash;
@@ -19,7 +20,9 @@ export function requireWallet(client: FlowPactClient): FlowPactWalletClient {
 }
 
 /**
- * Simulates, sends and waits for one FlowPact transaction. A revert, in the simulation or on
+ * Simulates, sends and waits for one FlowPact transaction, with the nonce the process's
+ * `accountNonces` hands out (sent again with a fresh one if the node says another send took it).
+ * A revert, in the simulation or on
  * chain, becomes a `FlowPactContractError` naming the decoded custom error. Actions wrap this
  * with typed parameters; it is loosely typed on purpose so one helper serves every contract.
  */
@@ -40,8 +43,8 @@ export async function writeFlowPact<T = unknown>(
       value: call.value,
       account: wallet.account,
     } as never);
-    const hash = await wallet.writeContract(request as never);
-    const receipt = await client.publicClient.waitForTransactionReceipt({ hash });
+    const hash = await sendWithFreshNonce(() => wallet.writeContract(request as never));
+    const receipt = await waitForReceiptOf(client.publicClient, wallet.account.address, hash);
     if (receipt.status !== "success")
       throw new FlowPactContractError(
         `${call.contract}.${call.functionName} reverted on chain (tx ${hash})`,

@@ -79,6 +79,8 @@ export async function runTick(ctx: DaemonContext): Promise<TickSummary> {
     deployment: client.deployment,
     settings: ctx.config.indexer,
     progress: silentProgress,
+    metrics: metrics.indexer,
+    log: (line) => log.warn(line),
   });
   const status = await indexer.run({ once: true });
   const now = await chainNow(client);

@@ -1,11 +1,14 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { createIndexerMetrics } from "../indexer/metrics";
 
 /** The daemon's Prometheus metrics, in a registry of their own (no global state). */
 export function createDaemonMetrics() {
   const registry = new Registry();
   const metrics = {
     registry,
+    /** The indexer the daemon runs each tick: RPC retries, outage flag. */
+    indexer: createIndexerMetrics(registry),
     ticks: new Counter({
       name: "flowpact_daemon_ticks_total",
       help: "Daemon ticks run",

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { childOfThisProcess } from "./parent-watch";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -46,7 +47,8 @@ export interface LocalChainOptions {
 /**
  * Uses the chain already answering at 127.0.0.1:`port` if there is one (a node left running
  * keeps its state, so the demo resumes on it), otherwise starts `hardhat node` there as a child
- * process and resolves once it answers JSON-RPC.
+ * process and resolves once it answers JSON-RPC. The node never outlives this process: `stop()`,
+ * this process's exit, or its death (even by SIGKILL, noticed within a second) stops it.
  */
 export async function startLocalChain(
   port: number,
@@ -64,12 +66,15 @@ export async function startLocalChain(
       throw new LocalChainError(`a node already answers at ${rpcUrl}: stop it or set FLOWPACT_RPC_PORT`);
     return { rpcUrl, owned: false, rpc, stop: async () => {} };
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0" };
+  // The node stops by itself when this process is gone, even SIGKILLed (parent-watch.cjs).
+  const watched = childOfThisProcess();
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", ...watched.env };
   if (options.genesisDate) env.FLOWPACT_CHAIN_GENESIS_DATE = options.genesisDate.toISOString();
   else delete env.FLOWPACT_CHAIN_GENESIS_DATE;
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...watched.execArgv,
       path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js"),
       "node",
       "--hostname",

@@ -8,6 +8,7 @@ import { writeDeployment } from "../chain/deployments";
 import type { ProposalSchedule } from "../daemon/propose";
 import type { MatchingConfig } from "../matching/types";
 import type { MatcherProcessOptions } from "./matcher-process";
+import { childOfThisProcess } from "./parent-watch";
 
 /** What the demo's daemon did so far (for the supervisor's progress lines). */
 export interface MatcherCounters {
@@ -106,13 +107,21 @@ export function startDemoMatcher(options: {
       options.log(`matching daemon: ${line.msg} (${line.err?.message?.split("\n")[0] ?? "see the log"})`);
     }
   };
+  // It stops by itself (after its tick) when this process is gone, even SIGKILLed.
+  const watched = childOfThisProcess();
   const child = spawn(
     process.execPath,
-    ["--require", "tsx/cjs", path.join(__dirname, "matcher-process.ts"), JSON.stringify(processOptions)],
+    [
+      ...watched.execArgv,
+      "--require",
+      "tsx/cjs",
+      path.join(__dirname, "matcher-process.ts"),
+      JSON.stringify(processOptions),
+    ],
     {
       cwd: path.join(__dirname, "..", ".."),
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, FLOWPACT_PRIVATE_KEY: options.matcherKey },
+      env: { ...process.env, ...watched.env, FLOWPACT_PRIVATE_KEY: options.matcherKey },
       detached: true,
     },
   );

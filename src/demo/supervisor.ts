@@ -216,6 +216,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       publicClient: base.publicClient,
       deployment,
       settings: { confirmations: 0, finalityDepth: 16, logRange: 2_000, pollIntervalMs: 500 },
+      log: (line) => log(`indexer: ${line}`),
     });
     const indexerDone = indexer.run({ signal: indexing.signal }).catch((e: Error) => {
       log(`indexer stopped: ${e.message}`);

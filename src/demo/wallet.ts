@@ -1,4 +1,5 @@
 import { type Chain, createWalletClient, http, type LocalAccount, type Transport, toHex } from "viem";
+import { accountNonces } from "../chain/nonces";
 
 /**
  * A member's wallet on the demo chain, with the headroom real wallets add to gas estimates. The
@@ -19,5 +20,11 @@ export function demoWalletClient(options: { chain: Chain; rpcUrl: string; accoun
       },
     } as ReturnType<Transport>;
   };
-  return createWalletClient({ chain: options.chain, transport, account: options.account });
+  // The node's auto-accept and its epoch close send at the same time with this key: one nonce
+  // sequence for both (and for the dashboard's accept button).
+  return createWalletClient({
+    chain: options.chain,
+    transport,
+    account: accountNonces.attach(options.account),
+  });
 }

@@ -7,6 +7,8 @@ export {
   type IndexerOptions,
   type IndexerStatus,
 } from "./indexer";
+export { createIndexerMetrics, type IndexerMetrics } from "./metrics";
 export { createProgressReporter, type ProgressReporter, silentProgress } from "./progress";
 export { type RunIndexerOptions, runIndexer } from "./run";
-export { type BlockHeader, type RealtimeEvent, ReorgTooDeepError } from "./sync/types";
+export { createRpcRetry, isRpcFailure, type RpcRetry, type RpcRetryOptions } from "./sync/rpc";
+export { type BlockHeader, ChainRpcFailingError, type RealtimeEvent, ReorgTooDeepError } from "./sync/types";

@@ -16,8 +16,10 @@ import type { Store } from "../store/store";
 import { loadTableKeys, type TableKeys } from "../store/tables";
 import { createEventDecoder } from "./events";
 import { HANDLERS } from "./handlers";
+import type { IndexerMetrics } from "./metrics";
 import { type ProgressReporter, silentProgress } from "./progress";
 import { fetchBlockLogs, fetchHeader, fetchLogs } from "./sync/chain";
+import { createRpcRetry, type RpcRetry } from "./sync/rpc";
 import { type BlockHeader, type RealtimeEvent, ReorgTooDeepError } from "./sync/types";
 
 export interface IndexerOptions {
@@ -28,7 +30,14 @@ export interface IndexerOptions {
   progress?: ProgressReporter;
   /** Called after each realtime event is applied (block, reorg, finalize). */
   onRealtimeEvent?: (event: RealtimeEvent) => void;
+  /** RPC retry counters (`createIndexerMetrics` in the caller's registry). */
+  metrics?: IndexerMetrics;
+  /** One line when the chain's RPC starts failing, one when it answers again. */
+  log?: (line: string) => void;
 }
+
+/** With `once`, a call failing this often gives up (`ChainRpcFailingError`, about 30 s of retries). */
+const ONCE_MAX_ATTEMPTS = 9;
 
 export interface IndexerStatus {
   head: bigint;
@@ -53,7 +62,9 @@ export class IndexerChainMismatchError extends Error {
  * no undo data needed), then follows younger blocks one by one (one transaction per block,
  * with undo images), checking each block's parent hash so a reorg is rolled back to the fork
  * point exactly. Progress is stored in the same transactions, so a restart resumes where the
- * last committed write left off and no event is ever applied twice.
+ * last committed write left off and no event is ever applied twice. A failing RPC (network,
+ * HTTP 5xx, timeout, JSON-RPC internal error) is retried with backoff and never read as a missing
+ * block, so an outage rolls nothing back; only the node's answers decide a reorg.
  */
 export function createIndexer(options: IndexerOptions) {
   const { store, publicClient, deployment, settings } = options;
@@ -126,10 +137,10 @@ export function createIndexer(options: IndexerOptions) {
   }
 
   /** Finds the newest stored block still on the chain and undoes everything after it. */
-  async function handleReorg(progress: IndexerProgress): Promise<IndexerProgress> {
+  async function handleReorg(progress: IndexerProgress, retry: RpcRetry): Promise<IndexerProgress> {
     const stored = await getRecentBlocks(store.driver, settings.finalityDepth + 2);
     for (const block of stored) {
-      const onChain = await fetchHeader(publicClient, block.number);
+      const onChain = await retry("eth_getBlockByNumber", () => fetchHeader(publicClient, block.number));
       if (onChain?.hash !== block.hash) continue;
       const next = await store.driver.transaction(async (tx) => {
         await rollbackToBlock(tx, block.number);
@@ -148,15 +159,26 @@ export function createIndexer(options: IndexerOptions) {
     throw new ReorgTooDeepError(stored.at(-1)?.number ?? progress.indexedBlock);
   }
 
-  /** Indexes what is available now; returns where it got. Call repeatedly to follow the chain. */
-  async function tick(): Promise<IndexerStatus> {
+  /**
+   * Indexes what is available now; returns where it got. Call repeatedly to follow the chain.
+   * While the RPC fails it waits and retries (until `signal` aborts, or `maxAttempts` per call).
+   */
+  async function tick({
+    signal,
+    maxAttempts,
+  }: {
+    signal?: AbortSignal;
+    maxAttempts?: number;
+  } = {}): Promise<IndexerStatus> {
+    const retry = createRpcRetry({ signal, maxAttempts, metrics: options.metrics, log: options.log });
     let progress = await loadProgress();
-    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    const head = await retry("eth_blockNumber", () => publicClient.getBlockNumber({ cacheTime: 0 }));
 
     // The block we stopped at may have been replaced while we were away.
     if (progress.indexedHash !== null) {
-      const tip = await fetchHeader(publicClient, progress.indexedBlock);
-      if (tip?.hash !== progress.indexedHash) progress = await handleReorg(progress);
+      const indexed = progress.indexedBlock;
+      const tip = await retry("eth_getBlockByNumber", () => fetchHeader(publicClient, indexed));
+      if (tip?.hash !== progress.indexedHash) progress = await handleReorg(progress, retry);
     }
 
     const target = head - BigInt(settings.confirmations);
@@ -169,10 +191,13 @@ export function createIndexer(options: IndexerOptions) {
       const range = BigInt(settings.logRange);
       const fetchRange = (from: bigint) => {
         const to = from + range - 1n < backfillEnd ? from + range - 1n : backfillEnd;
-        return Promise.all([
-          fetchLogs(publicClient, decoder.addresses, from, to),
-          fetchHeader(publicClient, to),
+        const fetched = Promise.all([
+          retry("eth_getLogs", () => fetchLogs(publicClient, decoder.addresses, from, to)),
+          retry("eth_getBlockByNumber", () => fetchHeader(publicClient, to)),
         ]);
+        // Awaited below; a range prefetched when a write fails must not be an unhandled rejection.
+        fetched.catch(() => {});
+        return fetched;
       };
       let pending = fetchRange(progress.indexedBlock + 1n);
       while (progress.indexedBlock < backfillEnd) {
@@ -189,13 +214,16 @@ export function createIndexer(options: IndexerOptions) {
 
     // Realtime: young blocks one at a time, each checked against its parent.
     while (progress.indexedBlock < target) {
-      const header = await fetchHeader(publicClient, progress.indexedBlock + 1n);
+      const next = progress.indexedBlock + 1n;
+      const header = await retry("eth_getBlockByNumber", () => fetchHeader(publicClient, next));
       if (!header) break;
       if (progress.indexedHash !== null && header.parentHash !== progress.indexedHash) {
-        progress = await handleReorg(progress);
+        progress = await handleReorg(progress, retry);
         continue;
       }
-      const logs = await fetchBlockLogs(publicClient, decoder.addresses, header.hash);
+      const logs = await retry("eth_getLogs", () =>
+        fetchBlockLogs(publicClient, decoder.addresses, header.hash),
+      );
       progress = await commit(progress, header, logs, true);
       emit({ type: "block", block: header, logs });
     }
@@ -210,8 +238,9 @@ export function createIndexer(options: IndexerOptions) {
   }
 
   /**
-   * Runs ticks: with `once`, until the store has caught up with head − confirmations; otherwise
-   * every `pollIntervalMs` until `signal` aborts.
+   * Runs ticks: with `once`, until the store has caught up with head − confirmations (an RPC
+   * failing for about 30 s throws `ChainRpcFailingError`); otherwise every `pollIntervalMs` until
+   * `signal` aborts, waiting out RPC outages however long they last.
    */
   async function run({
     once = false,
@@ -220,12 +249,26 @@ export function createIndexer(options: IndexerOptions) {
     once?: boolean;
     signal?: AbortSignal;
   } = {}): Promise<IndexerStatus> {
+    let last: IndexerStatus | undefined;
     for (;;) {
-      const status = await tick();
+      let status: IndexerStatus;
+      try {
+        status = await tick({ signal, maxAttempts: once ? ONCE_MAX_ATTEMPTS : undefined });
+      } catch (error) {
+        // Stopped while waiting for a failing RPC: report where the store is.
+        if (signal?.aborted && last) return { ...last, ...(await storedProgress()) };
+        throw error;
+      }
+      last = status;
       if (once && status.indexedBlock >= status.target) return status;
       if (signal?.aborted) return status;
       if (!once) await sleep(settings.pollIntervalMs, signal);
     }
+  }
+
+  async function storedProgress() {
+    const progress = await loadProgress();
+    return { indexedBlock: progress.indexedBlock, eventCount: progress.eventCount };
   }
 
   return { tick, run };

@@ -15,6 +15,8 @@ export interface RunIndexerOptions {
   /** `"auto"` (default): a bar on a terminal, count lines otherwise; `"silent"`; or your own. */
   progress?: "auto" | "silent" | ProgressReporter;
   onRealtimeEvent?: (event: RealtimeEvent) => void;
+  /** Where the RPC outage lines go (default: stderr). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function runIndexer(options: RunIndexerOptions): Promise<IndexerSta
       settings: config.indexer,
       progress,
       onRealtimeEvent: options.onRealtimeEvent,
+      log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
     });
     return await indexer.run({ once: options.once, signal: options.signal });
   } finally {

@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { examples, withContext } from "../action";
 import { emit } from "../output";
 import { parseDuration, parsePositive } from "../parse";
+import { onStopSignal } from "../signals";
 
 interface DaemonFlags {
   once?: boolean;
@@ -60,9 +61,7 @@ export function registerDaemonCommand(program: Command): void {
       .action(
         withContext(async (ctx, flags: DaemonFlags) => {
           const abort = new AbortController();
-          const stop = () => abort.abort();
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
+          const release = onStopSignal(() => abort.abort());
           try {
             const pino: typeof import("pino") = require("pino");
             const { runDaemon }: typeof import("../../daemon/daemon") = require("../../daemon/daemon");
@@ -150,8 +149,7 @@ export function registerDaemonCommand(program: Command): void {
                   `tick at block ${last.indexedBlock}: ${last.proposed.length} proposed, ${last.skippedEquivalent} skipped as equivalent, ${last.activated} became active, ${last.expired} expired, ${last.finalised} claims finalised`,
               );
           } finally {
-            process.off("SIGINT", stop);
-            process.off("SIGTERM", stop);
+            release();
           }
         }),
       ),

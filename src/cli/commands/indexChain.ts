@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { examples, withContext } from "../action";
 import { emit } from "../output";
+import { onStopSignal } from "../signals";
 
 export function registerIndexCommand(program: Command): void {
   examples(
@@ -13,9 +14,7 @@ export function registerIndexCommand(program: Command): void {
       .action(
         withContext(async (ctx, options: { once?: boolean }) => {
           const abort = new AbortController();
-          const stop = () => abort.abort();
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
+          const release = onStopSignal(() => abort.abort());
           try {
             const { runIndexer }: typeof import("../../indexer/run") = require("../../indexer/run");
             const status = await runIndexer({
@@ -31,8 +30,7 @@ export function registerIndexCommand(program: Command): void {
                 `indexed up to block ${status.indexedBlock} (head ${status.head}), ${status.eventCount} events in the store`,
             );
           } finally {
-            process.off("SIGINT", stop);
-            process.off("SIGTERM", stop);
+            release();
           }
         }),
       ),

@@ -3,6 +3,7 @@ import type { Address, PublicClient } from "viem";
 import { examples, withContext } from "../action";
 import { emit } from "../output";
 import { parseAddress, parseAmount, parseDuration, parseIndustryList, parseUrl } from "../parse";
+import { untilStopSignal } from "../signals";
 
 interface NodeOptions {
   landing: string;
@@ -137,10 +138,7 @@ export function registerNodeCommand(program: Command): void {
             () =>
               `member node for ${node.member} listening on ${node.url}${o.settle ? `, settling every ${o.settleEvery}s` : ""} (Ctrl-C stops it)`,
           );
-          await new Promise<void>((resolve) => {
-            process.once("SIGINT", resolve);
-            process.once("SIGTERM", resolve);
-          });
+          await untilStopSignal();
           await node.close();
         }),
       ),

@@ -1,8 +1,12 @@
-import type { Address, Log } from "viem";
+import { type Address, BlockNotFoundError, type Log } from "viem";
 import type { FlowPactPublicClient } from "../../chain/clients";
+import { isRangeRefusal, isRpcFailure } from "./rpc";
 import type { BlockHeader } from "./types";
 
-/** Block header, or `undefined` when the chain has no such block (it got shorter). */
+/**
+ * Block header, or `undefined` when the node answers that it has no such block (the chain is
+ * shorter). A failing RPC is not an answer: its error is thrown, for the caller to retry.
+ */
 export async function fetchHeader(
   client: FlowPactPublicClient,
   number: bigint,
@@ -10,14 +14,16 @@ export async function fetchHeader(
   try {
     const block = await client.getBlock({ blockNumber: number });
     return { number: block.number!, hash: block.hash!, parentHash: block.parentHash };
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof BlockNotFoundError) return undefined;
+    throw error;
   }
 }
 
 /**
  * FlowPact logs of [fromBlock, toBlock], halving the range when the node refuses one as too
- * large (public RPCs cap results), so any `logRange` works against any provider.
+ * large (public RPCs cap results), so any `logRange` works against any provider. A failing RPC
+ * is thrown as it is (for the caller to retry), not split into ever smaller ranges.
  */
 export async function fetchLogs(
   client: FlowPactPublicClient,
@@ -28,7 +34,7 @@ export async function fetchLogs(
   try {
     return await client.getLogs({ address: addresses, fromBlock, toBlock });
   } catch (error) {
-    if (toBlock <= fromBlock) throw error;
+    if (toBlock <= fromBlock || (isRpcFailure(error) && !isRangeRefusal(error))) throw error;
     const middle = (fromBlock + toBlock) / 2n;
     const [left, right] = await Promise.all([
       fetchLogs(client, addresses, fromBlock, middle),

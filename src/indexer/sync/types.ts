@@ -24,3 +24,22 @@ export class ReorgTooDeepError extends Error {
     );
   }
 }
+
+/**
+ * The chain's RPC kept failing (network, HTTP 5xx, timeout, internal error) for as many retries
+ * as this run allows (`flowpact index --once`, a daemon tick). Nothing was rolled back: the next
+ * run resumes where this one stopped.
+ */
+export class ChainRpcFailingError extends Error {
+  override name = "ChainRpcFailingError";
+  constructor(
+    readonly method: string,
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(
+      `the chain RPC failed ${attempts} times in a row (${method}): check the node or FLOWPACT_RPC_URL; the index is intact and resumes where it stopped`,
+      { cause },
+    );
+  }
+}

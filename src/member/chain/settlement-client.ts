@@ -1,5 +1,6 @@
 import type { Abi, Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
 import { settlementAbi } from "../../abi/contracts";
+import { sendWithFreshNonce, waitForReceiptOf } from "../../chain/nonces";
 
 /** What the member node's settlement actions need: a reader, a signer, and where Settlement is. */
 export interface SettlementClient {
@@ -19,7 +20,9 @@ export class SettlementWriteError extends Error {
 
 /**
  * Simulates (so a revert surfaces with its custom error before any gas is spent), sends, and
- * waits for one Settlement transaction.
+ * waits for one Settlement transaction. Its nonce comes from the wallet's account: attached to the
+ * process's `accountNonces` (`createFlowPactClients`, `demoWalletClient`), it never collides with
+ * the node's other sends (auto-accept, a CLI command) with the same key.
  */
 export async function writeSettlement(
   client: SettlementClient,
@@ -36,8 +39,8 @@ export async function writeSettlement(
       value,
       account: client.walletClient.account,
     } as never);
-    const hash = await client.walletClient.writeContract(request as never);
-    const receipt = await client.publicClient.waitForTransactionReceipt({ hash });
+    const hash = await sendWithFreshNonce(() => client.walletClient.writeContract(request as never));
+    const receipt = await waitForReceiptOf(client.publicClient, client.walletClient.account.address, hash);
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
     return hash;
   } catch (cause) {
