@@ -8,6 +8,7 @@ import {
   type MemberTenantOptions,
   startMemberNodes,
 } from "../../../src/member/node";
+import type { MemberRegistry } from "../../../src/member/members";
 import { createChainPeerDirectory } from "../../../src/member/peer-directory";
 import { createStore, type Store } from "../../../src/store/store";
 import {
@@ -52,6 +53,7 @@ export async function startCycleNodes({
   node = {},
   tenant = {},
   nodeUris = (urls) => urls,
+  registry,
 }: {
   rates: readonly [bigint, bigint, bigint];
   segments?: readonly [bigint, bigint, bigint];
@@ -62,6 +64,8 @@ export async function startCycleNodes({
   tenant?: Partial<MemberTenantOptions>;
   /** The profile `uri` each member publishes, from its node's URL (default: that URL). */
   nodeUris?: (urls: string[]) => string[];
+  /** The nodes' member registry, from the Consortium's address (default: the chain's, uncounted). */
+  registry?: (consortium: Address) => MemberRegistry;
 }): Promise<CycleNodes> {
   const f = await loadFixture(deploySettlementFixture);
   const parties = [f.alice, f.bob, f.carol];
@@ -101,6 +105,7 @@ export async function startCycleNodes({
         // Peers are found through their on-chain profile `uri` (read fresh: tests change them).
         peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
         now: () => fx.clock,
+        ...(registry ? { members: registry(contracts.Consortium) } : {}),
         ...node,
       },
       parties.map((party, i) => ({
