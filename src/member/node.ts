@@ -81,7 +81,10 @@ export interface MemberNodeSharedOptions {
   /** Seconds after an epoch's end after which an unco-signed batch is claimed (default 3,600). */
   claimAfter?: bigint;
   tokenTtl?: bigint;
+  /** Per client, route and minute, on every route of every member's server (default 600). */
   rateLimit?: number | RateLimiter;
+  /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed (default: none). */
+  trustProxy?: readonly string[];
   logStream?: DestinationStream | false;
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Clock in unix seconds. */
@@ -233,6 +236,7 @@ export async function startMemberNodes(
         landingUrl: typeof landing === "string" ? () => landing : landing,
         tokenTtl,
         rateLimit: shared.rateLimit,
+        trustProxy: shared.trustProxy,
         logStream: shared.logStream,
         logLevel: shared.logLevel,
         now,
