@@ -39,7 +39,7 @@ export function segmentNames(bitmap: bigint | string | number): string[] {
  * letter mark) and other control characters: a name holding U+202E can show "Northbank" while
  * being something else. None reaches a client; each becomes U+FFFD, so the tampering shows.
  */
-const HIDDEN_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u0000-\u001f\u007f-\u009f]/g;
+const HIDDEN_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\p{Cc}]/gu;
 
 /** The marker that replaces a refused character in a member name. */
 export const NAME_MARKER = "\ufffd";

@@ -30,7 +30,10 @@ export async function loadDisplayNames(db: Queryable): Promise<Map<string, Membe
     holders.set(key, (holders.get(key) ?? 0) + 1);
   }
   return new Map(
-    named.map((m) => [m.address, { name: m.name, duplicateName: (holders.get(nameLookalikeKey(m.name)) ?? 0) > 1 }]),
+    named.map((m) => [
+      m.address,
+      { name: m.name, duplicateName: (holders.get(nameLookalikeKey(m.name)) ?? 0) > 1 },
+    ]),
   );
 }
 

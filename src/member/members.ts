@@ -82,14 +82,18 @@ export function createChainMemberRegistry({
   const inflight = new Map<string, Promise<unknown>>();
   const roles = new Map<string, Promise<`0x${string}`>>();
   const hasRole = (role: "AUDITOR_ROLE" | "MATCHER_ROLE", account: Address) =>
-    cached(`${role}:${account.toLowerCase()}`, async () => {
-      let id = roles.get(role);
-      if (!id) {
-        id = read<`0x${string}`>(role, []);
-        roles.set(role, id);
-      }
-      return read<boolean>("hasRole", [await id, account]);
-    }, { value: false });
+    cached(
+      `${role}:${account.toLowerCase()}`,
+      async () => {
+        let id = roles.get(role);
+        if (!id) {
+          id = read<`0x${string}`>(role, []);
+          roles.set(role, id);
+        }
+        return read<boolean>("hasRole", [await id, account]);
+      },
+      { value: false },
+    );
   /** `negative` holds the answer that means "not a member / no role" (undefined or false). */
   async function cached<T>(key: string, read: () => Promise<T>, negative?: { value: T }): Promise<T> {
     const no = unknown.get(key);
@@ -126,10 +130,14 @@ export function createChainMemberRegistry({
     } as never) as Promise<T>;
   return {
     signerOf: (member) =>
-      cached(`signer:${member.toLowerCase()}`, async () => {
-        const signer = await read<Address>("signerOf", [member]);
-        return signer === ZERO ? undefined : (signer.toLowerCase() as Address);
-      }, { value: undefined }),
+      cached(
+        `signer:${member.toLowerCase()}`,
+        async () => {
+          const signer = await read<Address>("signerOf", [member]);
+          return signer === ZERO ? undefined : (signer.toLowerCase() as Address);
+        },
+        { value: undefined },
+      ),
     isActiveMember: (member) =>
       cached(`active:${member.toLowerCase()}`, () => read<boolean>("isActiveMember", [member])),
     isAuditor: (account) => hasRole("AUDITOR_ROLE", account),

@@ -192,7 +192,9 @@ export function createPeerAuthenticator({
             registered !== signer.toLowerCase() ||
             !(await members.isActiveMember(member as Address))
           )
-            throw new UnauthenticatedPeerError(`not signed by the on-chain signer of active member ${member}`);
+            throw new UnauthenticatedPeerError(
+              `not signed by the on-chain signer of active member ${member}`,
+            );
         }
       } catch (error) {
         seen.delete(key);

@@ -53,7 +53,11 @@ export function renderBalanceChart(svg: SVGSVGElement, legend: HTMLElement, hist
       s(
         "path",
         { d, stroke: SERIES_COLORS[k % SERIES_COLORS.length], class: "series", "data-member": x.member },
-        s("title", {}, `${memberLabel({ address: x.member, ...x })}: ${Number(x.balance).toLocaleString("en-US")}`),
+        s(
+          "title",
+          {},
+          `${memberLabel({ address: x.member, ...x })}: ${Number(x.balance).toLocaleString("en-US")}`,
+        ),
       ),
     );
   });

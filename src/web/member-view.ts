@@ -47,7 +47,11 @@ export function renderMemberView(
         "div",
         { class: "member-name" },
         m.duplicateName
-          ? h("span", { class: "duplicate-mark", title: DUPLICATE_TITLE, "data-duplicate": true }, `${DUPLICATE_MARK} `)
+          ? h(
+              "span",
+              { class: "duplicate-mark", title: DUPLICATE_TITLE, "data-duplicate": true },
+              `${DUPLICATE_MARK} `,
+            )
           : null,
         m.name,
       ),

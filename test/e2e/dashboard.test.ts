@@ -188,7 +188,9 @@ describe("dashboard in a real browser (30-member consortium state)", function ()
   });
 
   it("shows every member with its short address, and marks two members showing the same name", async () => {
-    const addresses = await page.$$eval("#graph g.node text.address", (texts) => texts.map((t) => t.textContent));
+    const addresses = await page.$$eval("#graph g.node text.address", (texts) =>
+      texts.map((t) => t.textContent),
+    );
     expect(addresses.length).to.equal(state.members.length);
     const [original, impostor] = state.members;
     await store.driver.query("UPDATE members SET uri = $2 WHERE address = $1", [

@@ -56,6 +56,8 @@ describe("dashboard API: duplicate member names", function () {
       duplicateName: boolean;
     }>;
     for (const s of series)
-      expect(s.duplicateName, s.member).to.equal(s.member === original.address || s.member === impostor.address);
+      expect(s.duplicateName, s.member).to.equal(
+        s.member === original.address || s.member === impostor.address,
+      );
   });
 });

@@ -292,7 +292,12 @@ describe("dashboard API routes", function () {
     const proposal = state.proposals[1];
     const member = proposal.waitingFor[0];
     const url = `/api/members/${member}/proposals/${proposal.id}/accept`;
-    const keyless = await createApiServer({ store, now: () => NOW, dashboardDir: false, operatorToken: TOKEN });
+    const keyless = await createApiServer({
+      store,
+      now: () => NOW,
+      dashboardDir: false,
+      operatorToken: TOKEN,
+    });
     const refusing = await createApiServer({
       store,
       now: () => NOW,

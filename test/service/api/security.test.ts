@@ -55,7 +55,11 @@ describe("dashboard API inbound defences", function () {
   };
 
   it("refuses a member action without the operator token (401) or with a wrong one, and sends it with the right one", async () => {
-    const none = await app.inject({ method: "POST", url: acceptUrl(), headers: { "x-flowpact-action": "accept" } });
+    const none = await app.inject({
+      method: "POST",
+      url: acceptUrl(),
+      headers: { "x-flowpact-action": "accept" },
+    });
     expect(none.statusCode).to.equal(401);
     expect(none.json().error).to.equal("Unauthorized");
     const wrong = await app.inject({
@@ -224,12 +228,18 @@ describe("dashboard API rate limits", function () {
     const app = await server({ rateLimit: { max: 3 } });
     try {
       const sameSlash64 = [];
-      for (const ip of ["2001:db8:1:2::1", "2001:db8:1:2::ffff", "2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::9"])
+      for (const ip of [
+        "2001:db8:1:2::1",
+        "2001:db8:1:2::ffff",
+        "2001:db8:1:2:aaaa:bbbb:cccc:dddd",
+        "2001:db8:1:2::9",
+      ])
         sameSlash64.push((await reads(app, 1, ip))[0]);
       expect(sameSlash64).to.deep.equal([200, 200, 200, 429]);
       expect((await reads(app, 1, "2001:db8:1:3::1"))[0]).to.equal(200);
       const v4 = [];
-      for (const ip of ["192.0.2.1", "192.0.2.2", "192.0.2.3", "::ffff:192.0.2.4"]) v4.push((await reads(app, 1, ip))[0]);
+      for (const ip of ["192.0.2.1", "192.0.2.2", "192.0.2.3", "::ffff:192.0.2.4"])
+        v4.push((await reads(app, 1, ip))[0]);
       expect(v4).to.deep.equal([200, 200, 200, 200]);
     } finally {
       await app.close();

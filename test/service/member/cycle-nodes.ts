@@ -2,13 +2,13 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { type Address, createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
+import type { MemberRegistry } from "../../../src/member/members";
 import {
   type MemberNodeSharedOptions,
   type MemberNodes,
   type MemberTenantOptions,
   startMemberNodes,
 } from "../../../src/member/node";
-import type { MemberRegistry } from "../../../src/member/members";
 import { createChainPeerDirectory } from "../../../src/member/peer-directory";
 import { createStore, type Store } from "../../../src/store/store";
 import {

@@ -110,13 +110,19 @@ describe("member node: inbound limits, canonical peer signatures, unknown signer
     // alice, as referrer, authenticated: the epoch is still open (425), which is past authentication.
     const first = await cosign(headers);
     expect(first.statusCode, first.body).to.equal(425);
-    for (const twin of [highS(headers["x-flowpact-signature"] as Hex), rawV(headers["x-flowpact-signature"] as Hex)]) {
+    for (const twin of [
+      highS(headers["x-flowpact-signature"] as Hex),
+      rawV(headers["x-flowpact-signature"] as Hex),
+    ]) {
       const replay = await cosign({ ...headers, "x-flowpact-signature": twin });
       expect(replay.statusCode, replay.body).to.equal(401);
     }
     // A fresh request whose signature is in non-canonical form is refused even on first use.
     const fresh = await sign(3, alice, cosignBody("1"));
-    for (const variant of [highS(fresh["x-flowpact-signature"] as Hex), rawV(fresh["x-flowpact-signature"] as Hex)]) {
+    for (const variant of [
+      highS(fresh["x-flowpact-signature"] as Hex),
+      rawV(fresh["x-flowpact-signature"] as Hex),
+    ]) {
       const refused = await cosign({ ...fresh, "x-flowpact-signature": variant }, cosignBody("1"));
       expect(refused.statusCode, refused.body).to.equal(401);
       expect(refused.json().message).to.contain("canonical");
@@ -184,7 +190,10 @@ describe("member node: inbound limits, canonical peer signatures, unknown signer
 
   it("counts IPv6 clients by /64", async () => {
     limiter = createRateLimiter({ max: 2 });
-    const health = (remoteAddress: string) => bob().inject({ url: "/healthz", remoteAddress }).then((r) => r.statusCode);
+    const health = (remoteAddress: string) =>
+      bob()
+        .inject({ url: "/healthz", remoteAddress })
+        .then((r) => r.statusCode);
     expect([
       await health("2001:db8:5:6::1"),
       await health("2001:db8:5:6:ffff::2"),
