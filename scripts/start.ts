@@ -45,9 +45,13 @@ async function main(): Promise<void> {
     dataDir,
     rpcPort: portFromEnv("FLOWPACT_RPC_PORT", 8545),
     apiPort: portFromEnv("FLOWPACT_API_PORT", 8480),
+    operatorToken: process.env.FLOWPACT_OPERATOR_TOKEN || undefined,
     log,
   });
-  log(`dashboard: ${demo.dashboardUrl}/  (JSON API: ${demo.dashboardUrl}/api/summary)`);
+  // The token rides in the fragment: the browser never sends it to a server or a log.
+  log(
+    `dashboard: ${demo.dashboardUrl}/#token=${demo.operatorToken}  (JSON API: ${demo.dashboardUrl}/api/summary)`,
+  );
   log(
     demo.resumed
       ? "resumed: agreements, balances and receipts are those of the last run; settlement goes on. Ctrl-C stops everything."

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from "fastify";
 import type { Queryable } from "../store/driver";
 
 /** Sends a member's acceptance (or rejection) of a proposed agreement to the chain. */
@@ -21,4 +22,6 @@ export interface ApiContext {
   rejectProposal?: ProposalAction;
   /** The latest HTML audit report on disk, if an auditor writes one for this dashboard. */
   auditReportFile?: string;
+  /** Throws a 401 ApiError unless the request carries the operator token (member actions). */
+  checkOperator(request: FastifyRequest): void;
 }

@@ -35,8 +35,19 @@ export function segmentNames(bitmap: bigint | string | number): string[] {
 }
 
 /**
+ * Characters that reorder or hide text (bidi embeddings, overrides, isolates and marks, the Arabic
+ * letter mark) and other control characters: a name holding U+202E can show "Northbank" while
+ * being something else. None reaches a client; each becomes U+FFFD, so the tampering shows.
+ */
+const HIDDEN_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\p{Cc}]/gu;
+
+/** The marker that replaces a refused character in a member name. */
+export const NAME_MARKER = "\ufffd";
+
+/**
  * A member's display name from its profile URI, since the chain stores no name: a
- * `data:application/json,{"name":…}` profile gives its name; an http(s) URI its host's first label
+ * `data:application/json,{"name":…}` profile gives its name (bidi and control characters
+ * replaced by a visible U+FFFD); an http(s) URI its host's first label
  * ("https://northbank.example/…" → "Northbank", "harbor-savings" → "Harbor Savings"); else the
  * short address.
  */
@@ -52,7 +63,10 @@ export function memberName(uri: string | null | undefined, address: string): str
           ? Buffer.from(raw, "base64").toString()
           : decodeURIComponent(raw),
       );
-      if (typeof json?.name === "string" && json.name.trim() !== "") return json.name.trim().slice(0, 80);
+      if (typeof json?.name === "string") {
+        const name = json.name.replace(HIDDEN_CONTROLS, NAME_MARKER).trim().slice(0, 80);
+        if (name.replaceAll(NAME_MARKER, "").trim() !== "") return name;
+      }
     } catch {
       // not a JSON profile: fall through to the short address
     }
@@ -70,4 +84,16 @@ export function memberName(uri: string | null | undefined, address: string): str
   } catch {
     return short;
   }
+}
+
+/**
+ * What two names must differ in to look different: case, compatibility forms (NFKC: full-width
+ * letters, ligatures), spaces and invisible characters (zero-width spaces and joiners, soft
+ * hyphens, the replacement marker) do not count.
+ */
+export function nameLookalikeKey(name: string): string {
+  return name
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\s\u00ad\u200b-\u200d\u2060\ufeff\ufffd]/g, "");
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from "../store/driver";
-import { industryOf, memberName, segmentNames, toDecimal, toInt } from "./format";
+import { industryOf, segmentNames, toDecimal, toInt } from "./format";
+import { displayNameOf, displayNameProperties, loadDisplayNames } from "./member-names";
 
 interface MemberRow {
   address: string;
@@ -40,9 +41,10 @@ export async function loadMembers(db: Queryable, where: string, params: readonly
       ORDER BY m.applied_block, m.address`,
     [Math.floor(now), ...params],
   );
+  const names = await loadDisplayNames(db);
   return rows.map((r) => ({
     address: r.address,
-    name: memberName(r.uri, r.address),
+    ...displayNameOf(names, r.address),
     status: r.status,
     industry: industryOf(r.industry),
     segments: segmentNames(r.segments),
@@ -62,10 +64,10 @@ export async function loadMembers(db: Queryable, where: string, params: readonly
 
 export const memberSchema = {
   type: "object",
-  required: ["address", "name", "status", "industry", "balance", "creditLimit"],
+  required: ["address", "name", "duplicateName", "status", "industry", "balance", "creditLimit"],
   properties: {
     address: { type: "string" },
-    name: { type: "string", description: "Display name from the profile URI" },
+    ...displayNameProperties,
     status: { type: "string" },
     industry: {
       type: "object",

@@ -4,6 +4,9 @@ import { DASHBOARD_DIST } from "../web/build";
 import type { ApiContext, ProposalAction } from "./context";
 import { handleApiError, handleNotFound } from "./errors";
 import { createOpenApiCollector } from "./openapi";
+import { createOperatorCheck, generateOperatorToken } from "./operator-token";
+import { type ApiRateLimitOptions, createApiRateLimit } from "./rate-limits";
+import { createRequestOriginGuard } from "./request-origin";
 import { registerAgreementRoutes } from "./routes/agreements";
 import { registerAuditRoutes } from "./routes/audits";
 import { registerBalanceRoutes } from "./routes/balances";
@@ -12,6 +15,7 @@ import { registerMemberRoutes } from "./routes/members";
 import { registerNetworkRoutes } from "./routes/network";
 import { registerProposalRoutes } from "./routes/proposals";
 import { registerSummaryRoutes } from "./routes/summary";
+import { addSecurityHeaders } from "./security-headers";
 import { registerDashboardRoutes } from "./static";
 
 export { DASHBOARD_DIST };
@@ -32,23 +36,45 @@ export interface CreateApiServerOptions {
   submissionWindowSeconds?: number;
   /** An auditor's latest self-contained HTML report, served at `/audits/latest.html`. */
   auditReportFile?: string;
+  /**
+   * The bearer token member actions need (`Authorization: Bearer …`); generated when absent
+   * (read it back as `app.operatorToken`).
+   */
+  operatorToken?: string;
+  /** Host names the dashboard answers to besides loopback and its bound address (see request-origin.ts). */
+  allowedHosts?: readonly string[];
+  /**
+   * Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; from any other peer
+   * the header is ignored (default: none).
+   */
+  trustProxy?: readonly string[];
+  /** Per-client request limits (see rate-limits.ts). */
+  rateLimit?: ApiRateLimitOptions;
 }
+
+/** The API server, with the operator token its member actions need. */
+export type ApiServer = FastifyInstance & { readonly operatorToken: string };
 
 /**
  * The dashboard's JSON API over the indexed store (read-only, except the member actions, which
- * go through the injected functions so the server stays testable without keys). Every route has
+ * go through the injected functions so the server stays testable without keys, and need the
+ * operator token). Every request must name this server in its Host and come from its own origin,
+ * is rate-limited per client, and every answer carries a CSP that forbids framing. Every route has
  * JSON schemas: requests are validated (bad input is a 4xx `{error, message}`, never a 5xx),
  * responses serialised by them, and `/api/openapi.json` documents them.
  *
  * @example
  * const app = await createApiServer({ store, acceptProposal: (member, id) => node.accept(member, id) });
- * await app.listen({ host: "127.0.0.1", port: 8080 });
+ * const url = await app.listen({ host: "127.0.0.1", port: 8080 });
+ * console.log(`dashboard: ${url}/#token=${app.operatorToken}`);
  */
-export async function createApiServer(options: CreateApiServerOptions): Promise<FastifyInstance> {
+export async function createApiServer(options: CreateApiServerOptions): Promise<ApiServer> {
   const logger = options.logger;
+  const operatorToken = options.operatorToken ?? generateOperatorToken();
   // Unknown query parameters are refused (a typo must not silently widen a filter).
   const common = {
     bodyLimit: 64 * 1024,
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false as const } },
   };
@@ -62,9 +88,14 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     acceptProposal: options.acceptProposal,
     rejectProposal: options.rejectProposal,
     auditReportFile: options.auditReportFile,
+    checkOperator: createOperatorCheck(operatorToken),
   };
   const openapi = createOpenApiCollector();
   app.addHook("onRoute", openapi.onRoute);
+  // Before anything else: the request must be for this server, from its own pages, within limits.
+  app.addHook("onRequest", createRequestOriginGuard({ allowedHosts: options.allowedHosts }));
+  app.addHook("onRequest", createApiRateLimit(options.rateLimit));
+  app.addHook("onSend", addSecurityHeaders);
   app.setErrorHandler(handleApiError);
   app.setNotFoundHandler(handleNotFound);
   // POST bodies are optional: an empty body with a JSON content type is not an error here.
@@ -97,6 +128,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   );
   const dashboardDir = options.dashboardDir === undefined ? DASHBOARD_DIST : options.dashboardDir;
   if (dashboardDir !== false) registerDashboardRoutes(app, dashboardDir);
+  app.decorate("operatorToken", operatorToken);
   await app.ready();
-  return app;
+  return app as ApiServer;
 }

@@ -18,6 +18,7 @@ export const CONFIG_ENV = {
   FLOWPACT_PRIVATE_KEY: "privateKey",
   FLOWPACT_KEYSTORE: "keystore",
   FLOWPACT_KEYSTORE_PASSWORD: "keystorePassword",
+  FLOWPACT_OPERATOR_TOKEN: "operatorToken",
   FLOWPACT_CONFIRMATIONS: "indexer.confirmations",
   FLOWPACT_FINALITY_DEPTH: "indexer.finalityDepth",
   FLOWPACT_LOG_RANGE: "indexer.logRange",
@@ -31,7 +32,7 @@ const NUMERIC_FIELDS = new Set([
   "indexer.logRange",
   "indexer.pollIntervalMs",
 ]);
-const SECRET_FIELDS = new Set(["privateKey", "keystorePassword", "databaseUrl"]);
+const SECRET_FIELDS = new Set(["privateKey", "keystorePassword", "databaseUrl", "operatorToken"]);
 
 export const CONFIG_FILE_NAME = "flowpact.config.json";
 
@@ -108,7 +109,10 @@ function fileLayer(file: string, required: boolean, issues: ConfigIssue[]): Laye
     if (SECRET_FIELDS.has(field) && field !== "databaseUrl") {
       issues.push({
         source: `${file}: ${field}`,
-        message: "secrets do not belong in the config file: use FLOWPACT_PRIVATE_KEY or a keystore",
+        message:
+          field === "operatorToken"
+            ? "secrets do not belong in the config file: use FLOWPACT_OPERATOR_TOKEN"
+            : "secrets do not belong in the config file: use FLOWPACT_PRIVATE_KEY or a keystore",
       });
       continue;
     }
@@ -194,6 +198,7 @@ export function redactConfig(config: FlowPactConfig): Record<string, unknown> {
     ...config,
     privateKey: config.privateKey === undefined ? undefined : "<redacted>",
     keystorePassword: config.keystorePassword === undefined ? undefined : "<redacted>",
+    operatorToken: config.operatorToken === undefined ? undefined : "<redacted>",
     databaseUrl: config.databaseUrl?.replace(/\/\/([^:@/]+):([^@/]+)@/, "//$1:<redacted>@"),
   };
 }

@@ -26,6 +26,27 @@ export const flowPactConfigSchema = z.object({
   keystore: z.string().min(1).optional(),
   /** Password of the keystore; when absent the CLI prompts for it on a terminal. */
   keystorePassword: z.string().optional(),
+  /**
+   * Reverse proxies (IP addresses or CIDRs) in front of the member node or the dashboard whose
+   * X-Forwarded-For names the client for the rate limits; from any other peer the header is ignored.
+   */
+  trustProxy: z
+    .array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, "must be an IP address or CIDR, e.g. 10.0.0.0/8"))
+    .max(64),
+  dashboard: z.object({
+    /**
+     * Host names the dashboard answers to besides loopback and the address it is bound to (a
+     * public name behind a reverse proxy); any other Host header is refused (DNS rebinding).
+     */
+    allowedHosts: z
+      .array(z.string().regex(/^[a-zA-Z0-9.-]{1,253}$/, "must be a host name without port"))
+      .max(64),
+  }),
+  /**
+   * The bearer token the dashboard's member actions need; generated at start when absent. A
+   * secret: FLOWPACT_OPERATOR_TOKEN only, never the config file.
+   */
+  operatorToken: z.string().min(16, "must be at least 16 characters").max(512).optional(),
   indexer: z.object({
     /** Blocks a block must be buried under before it is indexed (0 = index the head). */
     confirmations: z.number().int().min(0).max(10_000),
@@ -43,14 +64,17 @@ export const flowPactConfigSchema = z.object({
 
 export type FlowPactConfig = z.infer<typeof flowPactConfigSchema>;
 
-/** What a caller (CLI flags, tests) may override: any field, nested indexer fields partially. */
-export type FlowPactConfigOverrides = Partial<Omit<FlowPactConfig, "indexer">> & {
+/** What a caller (CLI flags, tests) may override: any field, nested fields partially. */
+export type FlowPactConfigOverrides = Partial<Omit<FlowPactConfig, "indexer" | "dashboard">> & {
   indexer?: Partial<FlowPactConfig["indexer"]>;
+  dashboard?: Partial<FlowPactConfig["dashboard"]>;
 };
 
 export const DEFAULT_CONFIG = {
   rpcUrl: "http://127.0.0.1:8545",
   dataDir: ".flowpact",
   deploymentsDir: "deployments",
+  trustProxy: [],
+  dashboard: { allowedHosts: [] },
   indexer: { confirmations: 0, finalityDepth: 64, logRange: 2_000, pollIntervalMs: 1_000 },
 } as const;

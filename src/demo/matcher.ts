@@ -72,6 +72,8 @@ export function startDemoMatcher(options: {
       chainId: options.deployment.chainId,
       dataDir: options.storeDir,
       deploymentsDir: options.deploymentsDir,
+      trustProxy: [],
+      dashboard: { allowedHosts: [] },
       indexer: { confirmations: 0, finalityDepth: 16, logRange: 2_000, pollIntervalMs: 500 },
     },
     schedule: options.schedule,

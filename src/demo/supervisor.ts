@@ -1,6 +1,5 @@
 import { setMaxListeners } from "node:events";
 import path from "node:path";
-import type { FastifyInstance } from "fastify";
 import type { Address } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { privateKeyToAccount } from "viem/accounts";
@@ -41,10 +40,14 @@ export interface DemoOptions {
   reportEveryMs?: number;
   /** Milliseconds between the auditor's audits (attestation and dispute resolution). */
   auditEveryMs?: number;
+  /** The dashboard's operator token (FLOWPACT_OPERATOR_TOKEN); generated when absent. */
+  operatorToken?: string;
 }
 
 export interface RunningDemo {
   dashboardUrl: string;
+  /** The bearer token of the dashboard's member actions (print the URL with `#token=` + it). */
+  operatorToken: string;
   /** True when the demo continued a saved one (replayed its chain journal or found its chain running). */
   resumed: boolean;
   /** Blocks replayed from the chain journal into a fresh node (0 on a fresh demo). */
@@ -401,7 +404,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       return client;
     };
     const dashboardDir = await dashboardBuilt;
-    const app: FastifyInstance = await createApiServer({
+    const app = await createApiServer({
       store,
       dashboardDir,
       submissionWindowSeconds: 600,
@@ -413,12 +416,13 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       rejectProposal: async (m, agreementId) => ({
         hash: (await rejectAgreement(member(m), { agreementId })).hash,
       }),
+      operatorToken: options.operatorToken,
     });
     const dashboardUrl = await app.listen({ host: "127.0.0.1", port: options.apiPort });
     stops.push(() => app.close());
     // Runs first on stop: the daemon finishes its tick while the rest shuts down.
     stops.push(async () => matcher?.requestStop());
-    return { dashboardUrl, resumed, replayedBlocks: opened.replayed, stop };
+    return { dashboardUrl, operatorToken: app.operatorToken, resumed, replayedBlocks: opened.replayed, stop };
   } catch (error) {
     await stop();
     throw error;

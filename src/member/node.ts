@@ -88,7 +88,10 @@ export interface MemberNodeSharedOptions {
    */
   exposureBound?: ExposureBound;
   tokenTtl?: bigint;
+  /** Per client, route and minute, on every route of every member's server (default 600). */
   rateLimit?: number | RateLimiter;
+  /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed (default: none). */
+  trustProxy?: readonly string[];
   logStream?: DestinationStream | false;
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Clock in unix seconds. */
@@ -273,6 +276,7 @@ export async function startMemberNodes(
         landingUrl: typeof landing === "string" ? () => landing : landing,
         tokenTtl,
         rateLimit: shared.rateLimit,
+        trustProxy: shared.trustProxy,
         logStream: shared.logStream,
         logLevel: shared.logLevel,
         now,

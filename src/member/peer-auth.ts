@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Address, type Hex, type LocalAccount, recoverTypedDataAddress } from "viem";
+import { type Address, type Hex, hashTypedData, type LocalAccount, recoverTypedDataAddress } from "viem";
 import { UnauthenticatedPeerError } from "./errors";
 import type { MemberRegistry } from "./members";
 
@@ -20,6 +20,22 @@ const nodeRequestTypes = {
     { name: "bodyHash", type: "bytes32" },
   ],
 } as const;
+
+/** Half the secp256k1 group order: a canonical signature's `s` is at most this (EIP-2). */
+const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+
+/**
+ * Why a 65-byte signature is not in the one canonical form viem's `signTypedData` produces (low
+ * `s`, `v` 27 or 28), or undefined when it is. Each signed message has exactly one canonical
+ * signature, so its twins (`n - s` with the other `v`; `v` as a raw 0/1) cannot pass as new.
+ */
+export function nonCanonicalReason(signature: Hex): string | undefined {
+  const s = BigInt(`0x${signature.slice(66, 130)}`);
+  const v = Number.parseInt(signature.slice(130, 132), 16);
+  if (s === 0n || s > HALF_N) return "its s is not in the lower half of the curve order (EIP-2)";
+  if (v !== 27 && v !== 28) return `its v is ${v}, not 27 or 28`;
+  return undefined;
+}
 
 /** Where node requests are valid: one chain, one Consortium (whose registry says who signs). */
 export interface PeerDomain {
@@ -108,8 +124,10 @@ export interface PeerAuthenticator {
 /**
  * Checks node requests against the on-chain registry: the signer must be
  * `Consortium.signerOf(member)` (and the member active), the time within `maxSkew` seconds of
- * ours, and the signature unseen (a captured request cannot be replayed within its window, and
- * is stale after it).
+ * ours, the signature canonical, and the request unseen: replay is keyed by the signer and the
+ * EIP-712 digest, not the signature bytes, so a captured request cannot be replayed within its
+ * window (in any encoding of its signature), and is stale after it. A replay is refused before
+ * the registry is asked anything.
  */
 export function createPeerAuthenticator({
   domain,
@@ -141,35 +159,47 @@ export function createPeerAuthenticator({
       const sent = BigInt(time);
       if (sent > t + maxSkew || sent < t - maxSkew)
         throw new UnauthenticatedPeerError(`request time ${sent} is more than ${maxSkew} s from ours (${t})`);
+      const canonical = nonCanonicalReason(signature as Hex);
+      if (canonical) throw new UnauthenticatedPeerError(`signature is not canonical: ${canonical}`);
+      const request = typedData(domain, member as Address, method, url, sent, rawBody);
       let signer: Address;
       try {
-        signer = await recoverTypedDataAddress({
-          ...typedData(domain, member as Address, method, url, sent, rawBody),
-          signature: signature as Hex,
-        });
+        signer = await recoverTypedDataAddress({ ...request, signature: signature as Hex });
       } catch {
         throw new UnauthenticatedPeerError("signature does not recover");
       }
-      if (as === "auditor" || as === "matcher") {
-        const holdsRole =
-          as === "auditor" ? members.isAuditor(member as Address) : members.isMatcher(member as Address);
-        if (signer.toLowerCase() !== member.toLowerCase() || !(await holdsRole))
-          throw new UnauthenticatedPeerError(
-            `not signed by ${member}, or ${member} does not hold the ${as.toUpperCase()} role`,
-          );
-      } else {
-        const registered = await members.signerOf(member as Address);
-        if (
-          !registered ||
-          registered !== signer.toLowerCase() ||
-          !(await members.isActiveMember(member as Address))
-        )
-          throw new UnauthenticatedPeerError(`not signed by the on-chain signer of active member ${member}`);
-      }
-      const key = signature.toLowerCase();
+      const key = `${signer.toLowerCase()}:${hashTypedData(request)}`;
       if (seen.has(key)) throw new UnauthenticatedPeerError("request replayed");
       for (const [k, at] of seen) if (at < t - maxSkew) seen.delete(k);
+      // Held while the registry is asked, so a concurrent copy is a replay too; released if refused.
       seen.set(key, sent);
+      try {
+        if (as === "auditor" || as === "matcher") {
+          // The signer must be the account itself: checked before any chain read.
+          const holdsRole =
+            signer.toLowerCase() === member.toLowerCase() &&
+            (await (as === "auditor"
+              ? members.isAuditor(member as Address)
+              : members.isMatcher(member as Address)));
+          if (!holdsRole)
+            throw new UnauthenticatedPeerError(
+              `not signed by ${member}, or ${member} does not hold the ${as.toUpperCase()} role`,
+            );
+        } else {
+          const registered = await members.signerOf(member as Address);
+          if (
+            !registered ||
+            registered !== signer.toLowerCase() ||
+            !(await members.isActiveMember(member as Address))
+          )
+            throw new UnauthenticatedPeerError(
+              `not signed by the on-chain signer of active member ${member}`,
+            );
+        }
+      } catch (error) {
+        seen.delete(key);
+        throw error;
+      }
       return member.toLowerCase() as Address;
     },
   };

@@ -1,4 +1,5 @@
 import { hash, randomBytes } from "node:crypto";
+import { isIPv4, isIPv6 } from "node:net";
 
 /**
  * Anti-fraud rate limit that never keeps a client address: each request's source is reduced to
@@ -48,4 +49,38 @@ export function createRateLimiter({
       return count <= max;
     },
   };
+}
+
+/**
+ * The rate-limit source of a client address: an IPv4 address as it is (IPv4-mapped IPv6 included),
+ * an IPv6 address by its /64 prefix, since one subscriber usually holds a whole /64 and could
+ * otherwise rotate through 2^64 buckets.
+ *
+ * @example
+ * rateLimitSource("2001:db8:1:2::7") // "2001:db8:1:2::/64"
+ * rateLimitSource("::ffff:192.0.2.1") // "192.0.2.1"
+ */
+export function rateLimitSource(ip: string): string {
+  const address = ip.replace(/%.*$/, "").toLowerCase();
+  if (isIPv4(address)) return address;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
+  if (mapped && isIPv4(mapped[1])) return mapped[1];
+  if (!isIPv6(address)) return address;
+  const groups = expandIPv6(address);
+  return `${groups.slice(0, 4).join(":")}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address, without leading zeros (an embedded IPv4 tail included). */
+function expandIPv6(address: string): string[] {
+  let text = address;
+  const v4 = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4[1].split(".").map(Number);
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const middle = tail === undefined ? [] : Array(8 - left.length - right.length).fill("0");
+  return [...left, ...middle, ...right].map((g) => Number.parseInt(g || "0", 16).toString(16));
 }

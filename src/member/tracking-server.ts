@@ -18,7 +18,7 @@ import {
 } from "./errors";
 import type { ExposureGuard } from "./exposure";
 import type { ReceiptJournal } from "./journal";
-import { createRateLimiter, type RateLimiter } from "./rate-limit";
+import { createRateLimiter, type RateLimiter, rateLimitSource } from "./rate-limit";
 import { decodeTrackingToken, type TrackingTokenIssuer, type TrackingTokenVerifier } from "./tracking-token";
 
 /** Query parameters the referrer appends to the recipient's landing URL. */
@@ -41,8 +41,13 @@ export interface TrackingServerOptions {
   landingUrl: LandingUrlResolver;
   /** Token lifetime in seconds (default 600: a visitor has ten minutes to land). */
   tokenTtl?: bigint;
-  /** Anti-fraud limit per source per minute and endpoint (default 600). */
+  /** Anti-fraud limit per source per minute and route, on every route (default 600). */
   rateLimit?: number | RateLimiter;
+  /**
+   * Reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the client; from any other
+   * peer the header is ignored (default: none, the socket's peer is the client).
+   */
+  trustProxy?: readonly string[];
   /** Where log lines go (default stdout); `false` for no logs at all. */
   logStream?: DestinationStream | false;
   logLevel?: "debug" | "info" | "warn" | "error";
@@ -121,7 +126,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
             serializers: privacySerializers,
             ...(options.logStream ? { stream: options.logStream } : {}),
           },
-    trustProxy: false,
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     bodyLimit: 8_192,
     routerOptions: { maxParamLength: 100 },
     // Request ids are per-process counters, never taken from a client header.
@@ -138,10 +143,13 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
     }
   });
 
-  const rateLimited = (request: FastifyRequest, scope: string) => {
-    // The address is only hashed under a salt that rotates; it is never stored or logged.
-    if (!limiter.allow(request.ip ?? "", scope)) throw new RateLimitedError();
-  };
+  // Every route, the node-to-node, audit-proof and report routes registered later included, and
+  // misses: counted per client (IPv6 by /64) and route before anything else is done. The address
+  // is only hashed under a salt that rotates; it is never stored or logged.
+  app.addHook("onRequest", async (request) => {
+    const scope = request.routeOptions.url ?? "(no route)";
+    if (!limiter.allow(rateLimitSource(request.ip ?? ""), scope)) throw new RateLimitedError();
+  });
 
   const agreement = async (agreementId: bigint, flow: number): Promise<AgreementTerms> => {
     const terms = agreements.peek(agreementId) ?? (await agreements.get(agreementId));
@@ -174,8 +182,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
   app.get("/healthz", async () => ({ status: "ok", member }));
 
   // The member's current session key certificate (public): referrers MAC their tokens for it.
-  app.get("/v1/session-key", async (request) => {
-    rateLimited(request, "session-key");
+  app.get("/v1/session-key", async () => {
     const { certificate } = issuer.sessionKeys()[0];
     return {
       member: certificate.member,
@@ -186,7 +193,6 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
   });
 
   app.get("/r/:agreementId/:flow", async (request, reply) => {
-    rateLimited(request, "redirect");
     const { agreementId, flow } = parseFlowParams(request.params);
     const terms = await agreement(agreementId, flow);
     const referredFlow = terms.flows[flow];
@@ -224,7 +230,6 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
   });
 
   app.post("/v1/agreements/:agreementId/flows/:flow/arrivals", async (request, reply) => {
-    rateLimited(request, "arrival");
     const endpoint = parseFlowParams(request.params);
     const token = decodeTrackingToken(bodyField(request.body, "token"));
     if (token.agreementId !== endpoint.agreementId || token.flow !== endpoint.flow)
@@ -264,7 +269,6 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
   });
 
   app.post("/v1/conversions", async (request, reply) => {
-    rateLimited(request, "conversion");
     const clickId = bodyField(request.body, "clickId");
     if (typeof clickId !== "string" || !CLICK_ID_PATTERN.test(clickId))
       throw new InvalidRequestError("clickId must be 0x followed by 64 lower-case hex digits");

@@ -19,6 +19,8 @@ export interface Summary {
 export interface Member {
   address: string;
   name: string;
+  /** Another member shows the same name. */
+  duplicateName: boolean;
   status: string;
   industry: { code: number; name: string; label: string };
   segments: string[];
@@ -79,6 +81,8 @@ export interface Offer {
 export interface NetworkNode {
   id: string;
   name: string;
+  /** Another member shows the same name. */
+  duplicateName: boolean;
   status: string;
   industry: string;
   industryLabel: string;
@@ -137,6 +141,7 @@ export interface BalanceHistory {
   series: Array<{
     member: string;
     name: string;
+    duplicateName: boolean;
     industry: string;
     balance: string;
     points: Array<{ block: number; balance: string }>;
@@ -208,9 +213,18 @@ export const api = {
     request<{ total: number; items: Batch[] }>("GET", `/api/batches?limit=${limit}`),
   balances: () => request<BalanceHistory>("GET", "/api/balances/history?top=6&points=120"),
   audits: () => request<Audits>("GET", "/api/audits?limit=6"),
-  act: (address: string, id: string, action: "accept" | "reject") =>
-    // The custom header proves the request comes from this page, not from another site (CSRF).
-    request<{ hash: string | null }>("POST", `/api/members/${address}/proposals/${id}/${action}`, {
+  act: (address: string, id: string, action: "accept" | "reject", operatorToken: string | undefined) => {
+    if (!operatorToken)
+      return Promise.reject(
+        new ApiRequestError(
+          401,
+          "this tab holds no operator token: open the dashboard link printed at start (the one ending in #token=…)",
+        ),
+      );
+    // The token is what authorises the action; the custom header states which one.
+    return request<{ hash: string | null }>("POST", `/api/members/${address}/proposals/${id}/${action}`, {
       "x-flowpact-action": action,
-    }),
+      authorization: `Bearer ${operatorToken}`,
+    });
+  },
 };

@@ -1,6 +1,7 @@
 import type { BalanceHistory } from "./api";
 import { SERIES_COLORS } from "./colors";
 import { compact, h, s } from "./dom";
+import { memberLabel } from "./member-label";
 
 const W = 520;
 const H = 210;
@@ -52,7 +53,11 @@ export function renderBalanceChart(svg: SVGSVGElement, legend: HTMLElement, hist
       s(
         "path",
         { d, stroke: SERIES_COLORS[k % SERIES_COLORS.length], class: "series", "data-member": x.member },
-        s("title", {}, `${x.name}: ${Number(x.balance).toLocaleString("en-US")}`),
+        s(
+          "title",
+          {},
+          `${memberLabel({ address: x.member, ...x })}: ${Number(x.balance).toLocaleString("en-US")}`,
+        ),
       ),
     );
   });
@@ -63,7 +68,7 @@ export function renderBalanceChart(svg: SVGSVGElement, legend: HTMLElement, hist
         "span",
         { class: "key" },
         h("i", { style: `background:${SERIES_COLORS[k % SERIES_COLORS.length]}` }),
-        `${x.name} `,
+        `${memberLabel({ address: x.member, ...x })} `,
         h("b", {}, compact(x.balance)),
       ),
     ),

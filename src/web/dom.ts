@@ -7,6 +7,8 @@ function apply(el: Element, attrs: Attrs, children: Child[]) {
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (typeof value === "function") el.addEventListener(key.replace(/^on/, ""), value);
+    // Through the CSSOM: the page's CSP forbids inline style attributes, not this.
+    else if (key === "style") (el as HTMLElement | SVGElement).style.cssText = String(value);
     else el.setAttribute(key, value === true ? "" : String(value));
   }
   for (const child of children) {

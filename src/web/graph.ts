@@ -1,7 +1,8 @@
 import type { Network, NetworkEdge, NetworkNode } from "./api";
 import { CYCLE_COLOR, industryColor } from "./colors";
-import { compact, s } from "./dom";
+import { compact, s, shortAddress } from "./dom";
 import { forceLayout, type Point } from "./layout";
+import { DUPLICATE_MARK, DUPLICATE_TITLE, memberLabel } from "./member-label";
 
 const WIDTH = 760;
 const HEIGHT = 440;
@@ -37,7 +38,7 @@ export function createNetworkGraph(svg: SVGSVGElement, onSelect: (member: string
       shapeKey = nextKey;
     }
     const maxSettled = Math.max(1, ...network.edges.map((e) => e.settledReferrals));
-    const names = new Map(network.nodes.map((n) => [n.id, n.name]));
+    const names = new Map(network.nodes.map((n) => [n.id, memberLabel({ address: n.id, ...n })]));
     const defs = s(
       "defs",
       {},
@@ -70,7 +71,7 @@ export function createNetworkGraph(svg: SVGSVGElement, onSelect: (member: string
           transform: `translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`,
           tabindex: 0,
           role: "button",
-          "aria-label": `${node.name}, ${node.industryLabel}, balance ${node.balance}`,
+          "aria-label": `${names.get(node.id)}, ${node.industryLabel}, balance ${node.balance}`,
           onclick: () => onSelect(node.id),
           onkeydown: (event: Event) => {
             if ((event as KeyboardEvent).key === "Enter") onSelect(node.id);
@@ -79,7 +80,7 @@ export function createNetworkGraph(svg: SVGSVGElement, onSelect: (member: string
         s(
           "title",
           {},
-          `${node.name} · ${node.industryLabel}\nbalance ${Number(node.balance).toLocaleString("en-US")} (limit ${Number(node.creditLimit).toLocaleString("en-US")})`,
+          `${names.get(node.id)} · ${node.industryLabel}${node.duplicateName ? `\n${DUPLICATE_MARK} ${DUPLICATE_TITLE}` : ""}\nbalance ${Number(node.balance).toLocaleString("en-US")} (limit ${Number(node.creditLimit).toLocaleString("en-US")})`,
         ),
         isSelected ? s("circle", { r: r + 5, class: "halo" }) : null,
         s("circle", {
@@ -98,6 +99,17 @@ export function createNetworkGraph(svg: SVGSVGElement, onSelect: (member: string
             class: "label",
           },
           node.name,
+        ),
+        // Names are the members' own choice: the address under it tells look-alikes apart.
+        s(
+          "text",
+          {
+            x: labels.get(node.id)!.dx,
+            y: labels.get(node.id)!.dy + 10,
+            "text-anchor": labels.get(node.id)!.anchor,
+            class: `address${node.duplicateName ? " duplicate" : ""}`,
+          },
+          `${node.duplicateName ? `${DUPLICATE_MARK} ` : ""}${shortAddress(node.id)}`,
         ),
       );
       nodeLayer.append(g);

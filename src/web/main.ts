@@ -3,11 +3,16 @@ import { renderBalanceChart } from "./chart";
 import { INDUSTRY_COLORS } from "./colors";
 import { byId, compact, h } from "./dom";
 import { createNetworkGraph } from "./graph";
+import { memberLabel } from "./member-label";
 import { renderMemberView } from "./member-view";
+import { takeOperatorToken } from "./operator-token";
 import { renderAgreementDetail, renderAgreements, renderAudits, renderBatches } from "./tables";
 
 /** Live updates: the whole page re-reads the API this often. */
 const POLL_MS = 2000;
+
+/** Taken from the `#token=` of the URL printed at start, before anything reads the fragment. */
+const operatorToken = takeOperatorToken();
 
 const state = {
   members: [] as Member[],
@@ -100,7 +105,7 @@ async function act(proposal: Proposal, action: "accept" | "reject") {
   state.busy.add(proposal.id);
   await refreshMember();
   try {
-    const result = await api.act(member, proposal.id, action);
+    const result = await api.act(member, proposal.id, action, operatorToken);
     toast(
       `${action === "accept" ? "Accepted" : "Rejected"} agreement #${proposal.id}${result.hash ? ` · tx ${result.hash.slice(0, 10)}…` : ""}`,
     );
@@ -160,7 +165,7 @@ async function poll() {
   try {
     const [summary, members, network] = await Promise.all([api.summary(), api.members(), api.network()]);
     state.members = members.items;
-    state.names = new Map(members.items.map((m) => [m.address, m.name]));
+    state.names = new Map(members.items.map((m) => [m.address, memberLabel(m)]));
     state.network = network;
     renderStats(summary);
     if (!state.selectedMember || !state.names.has(state.selectedMember))
@@ -195,11 +200,11 @@ async function defaultMember(): Promise<string | undefined> {
 }
 
 function syncSelect() {
-  const wanted = state.members.map((m) => m.address).join(",");
+  const wanted = state.members.map((m) => `${m.address}:${memberLabel(m)}`).join(",");
   if (select.dataset.members !== wanted) {
     const sorted = [...state.members].sort((a, b) => a.name.localeCompare(b.name));
     select.replaceChildren(
-      ...sorted.map((m) => h("option", { value: m.address }, `${m.name} — ${m.industry.label}`)),
+      ...sorted.map((m) => h("option", { value: m.address }, `${memberLabel(m)} — ${m.industry.label}`)),
     );
     select.dataset.members = wanted;
   }

@@ -1,6 +1,7 @@
 import type { Agreement, Member, Offer, Proposal } from "./api";
 import { industryColor } from "./colors";
 import { badge, compact, h } from "./dom";
+import { DUPLICATE_MARK, DUPLICATE_TITLE } from "./member-label";
 import type { Names } from "./tables";
 
 export interface MemberViewData {
@@ -42,7 +43,18 @@ export function renderMemberView(
     h(
       "div",
       {},
-      h("div", { class: "member-name" }, m.name),
+      h(
+        "div",
+        { class: "member-name" },
+        m.duplicateName
+          ? h(
+              "span",
+              { class: "duplicate-mark", title: DUPLICATE_TITLE, "data-duplicate": true },
+              `${DUPLICATE_MARK} `,
+            )
+          : null,
+        m.name,
+      ),
       h(
         "div",
         { class: "muted small" },

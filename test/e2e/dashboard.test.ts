@@ -2,9 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import type { FastifyInstance } from "fastify";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { createApiServer } from "../../src/api/server";
+import { type ApiServer, createApiServer } from "../../src/api/server";
 import { acceptAgreement, type FlowPactClient, proposeAgreement } from "../../src/chain";
 import { createIndexer } from "../../src/indexer";
 import type { Queryable } from "../../src/store/driver";
@@ -75,13 +74,15 @@ function recordingAcceptance(db: Queryable, calls: Array<{ member: string; agree
 describe("dashboard in a real browser (30-member consortium state)", function () {
   this.timeout(170_000);
   let store: Store;
-  let app: FastifyInstance;
+  let app: ApiServer;
   let context: BrowserContext;
   let page: Page;
   let state: ConsortiumState;
   let url: string;
   let userDataDir: string;
   const calls: Array<{ member: string; agreementId: bigint }> = [];
+  /** What the browser refused under the page's Content-Security-Policy (must stay empty). */
+  const violations: string[] = [];
 
   before(async function () {
     if (!existsSync(CHROMIUM)) skipWithoutChromium(this);
@@ -99,8 +100,12 @@ describe("dashboard in a real browser (30-member consortium state)", function ()
     url = await app.listen({ host: "127.0.0.1", port: 0 });
     userDataDir = mkdtempSync(path.join(tmpdir(), "flowpact-chromium-"));
     ({ context, page } = await launchBrowser(userDataDir));
+    page.on("console", (message) => {
+      if (message.text().includes("Content Security Policy")) violations.push(message.text());
+    });
     const member = state.proposals[0].waitingFor[0];
-    await page.goto(`${url}/#member=${member}`);
+    // The URL `npm start` prints: the operator token in the fragment.
+    await page.goto(`${url}/#member=${member}&token=${app.operatorToken}`);
     await page.waitForSelector("body[data-loaded=true]", { timeout: 60_000 });
   });
 
@@ -142,6 +147,31 @@ describe("dashboard in a real browser (30-member consortium state)", function ()
     expect(await page.locator("#agreement-detail .epoch[data-state=settled]").count()).to.be.greaterThan(5);
   });
 
+  it("moves the operator token from the URL fragment to sessionStorage; runs under its CSP", async () => {
+    expect(page.url()).to.not.contain("token");
+    expect(new URL(page.url()).hash).to.equal(`#member=${state.proposals[0].waitingFor[0]}`);
+    expect(await page.evaluate(() => sessionStorage.getItem("flowpact.operatorToken"))).to.equal(
+      app.operatorToken,
+    );
+    expect(violations).to.deep.equal([]);
+  });
+
+  it("refuses to act from a tab opened without the token, and sends nothing", async () => {
+    const proposal = state.proposals[0];
+    const bare = await context.newPage();
+    try {
+      await bare.goto(`${url}/#member=${proposal.waitingFor[0]}`);
+      await bare.waitForSelector("body[data-loaded=true]", { timeout: 60_000 });
+      const card = bare.locator(`#member-view [data-proposal="${proposal.id}"]`);
+      await card.locator("button[data-action=accept]").click();
+      await bare.waitForSelector("#toast.show.bad");
+      expect(await bare.locator("#toast").textContent()).to.contain("operator token");
+      expect(calls).to.deep.equal([]);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it("lets a member accept a proposal from its own view", async () => {
     const proposal = state.proposals[0];
     const member = proposal.waitingFor[0];
@@ -156,6 +186,26 @@ describe("dashboard in a real browser (30-member consortium state)", function ()
     await page.waitForSelector(`#agreements-table tr[data-agreement="${proposal.id}"] .badge.good`);
     expect(await page.locator("#toast").textContent()).to.contain(`Accepted agreement #${proposal.id}`);
   });
+
+  it("shows every member with its short address, and marks two members showing the same name", async () => {
+    const addresses = await page.$$eval("#graph g.node text.address", (texts) =>
+      texts.map((t) => t.textContent),
+    );
+    expect(addresses.length).to.equal(state.members.length);
+    const [original, impostor] = state.members;
+    await store.driver.query("UPDATE members SET uri = $2 WHERE address = $1", [
+      impostor.address,
+      `data:application/json,${encodeURIComponent(JSON.stringify({ name: original.name }))}`,
+    ]);
+    await page.waitForSelector("#graph text.address.duplicate", { timeout: 15_000 });
+    const marked = await page.$$eval("#graph g.node:has(text.address.duplicate)", (nodes) =>
+      nodes.map((n) => n.getAttribute("data-member")),
+    );
+    expect(marked).to.have.members([original.address, impostor.address]);
+    const options = await page.$$eval("#member-select option", (all) => all.map((o) => o.textContent ?? ""));
+    expect(options.filter((o) => o.startsWith(`⚠ ${original.name} (0x`))).to.have.length(2);
+    expect(violations).to.deep.equal([]);
+  });
 });
 
 /**
@@ -169,7 +219,7 @@ describe("dashboard on a real chain: accepting a proposal sends AgreementBook.ac
   this.timeout(170_000);
   let node: LocalNode;
   let store: Store;
-  let app: FastifyInstance;
+  let app: ApiServer;
   let context: BrowserContext;
   let page: Page;
   let userDataDir: string;
@@ -230,7 +280,7 @@ describe("dashboard on a real chain: accepting a proposal sends AgreementBook.ac
     const url = await app.listen({ host: "127.0.0.1", port: 0 });
     userDataDir = mkdtempSync(path.join(tmpdir(), "flowpact-chromium-"));
     ({ context, page } = await launchBrowser(userDataDir));
-    await page.goto(`${url}/#member=${waiting}`);
+    await page.goto(`${url}/#member=${waiting}&token=${app.operatorToken}`);
     await page.waitForSelector("body[data-loaded=true]", { timeout: 60_000 });
   });
 

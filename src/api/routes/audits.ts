@@ -41,7 +41,10 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ApiContext) {
     // Self-contained (inline styles and charts); no script may run from it.
     return reply
       .type("text/html; charset=utf-8")
-      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+      .header(
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+      )
       .send(readFileSync(file, "utf8"));
   });
 

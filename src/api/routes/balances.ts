@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context";
-import { industryOf, memberName, normaliseAddress, toInt } from "../format";
+import { industryOf, normaliseAddress, toInt } from "../format";
+import { displayNameOf, displayNameProperties, loadDisplayNames } from "../member-names";
 import { errorResponses } from "../schemas";
 
 interface DeltaRow {
@@ -66,7 +67,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: ApiContext) {
                   type: "object",
                   properties: {
                     member: { type: "string" },
-                    name: { type: "string" },
+                    ...displayNameProperties,
                     industry: { type: "string" },
                     balance: { type: "string" },
                     points: {
@@ -87,6 +88,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: ApiContext) {
     },
     async (request) => {
       const { top, points } = request.query;
+      const names = await loadDisplayNames(ctx.db);
       const chosen = request.query.members?.split(",").map(normaliseAddress);
       const members = chosen
         ? await ctx.db.query<MemberBalanceRow>(
@@ -137,7 +139,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: ApiContext) {
           full.push({ block: toBlock, balance });
         return {
           member: m.address,
-          name: memberName(m.uri, m.address),
+          ...displayNameOf(names, m.address),
           industry: m.industry === null ? "unknown" : industryOf(m.industry).name,
           balance: final.toString(),
           points: thin(full, points).map((p) => ({ block: p.block, balance: p.balance.toString() })),

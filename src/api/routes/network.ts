@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context";
 import { agreementKind } from "../cycles";
-import { industryOf, memberName, toDecimal, toInt } from "../format";
+import { industryOf, toDecimal, toInt } from "../format";
+import { displayNameOf, displayNameProperties, loadDisplayNames } from "../member-names";
 import { errorResponses } from "../schemas";
 
 interface NodeRow {
@@ -43,7 +44,7 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: ApiContext) {
                   type: "object",
                   properties: {
                     id: { type: "string" },
-                    name: { type: "string" },
+                    ...displayNameProperties,
                     status: { type: "string" },
                     industry: { type: "string" },
                     industryCode: { type: "integer" },
@@ -87,6 +88,7 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: ApiContext) {
       },
     },
     async () => {
+      const names = await loadDisplayNames(ctx.db);
       const nodes = await ctx.db.query<NodeRow>(
         `SELECT m.address, m.status, m.industry, m.uri, b.balance, b.credit_limit
            FROM members m LEFT JOIN balances b ON b.member = m.address
@@ -155,7 +157,7 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: ApiContext) {
           const industry = industryOf(n.industry);
           return {
             id: n.address,
-            name: memberName(n.uri, n.address),
+            ...displayNameOf(names, n.address),
             status: n.status,
             industry: industry.name,
             industryCode: industry.code,

@@ -101,6 +101,8 @@ export function registerProposalRoutes(app: FastifyInstance, ctx: ApiContext) {
     app.post<{ Params: { address: string; id: string } }>(
       `/api/members/:address/proposals/:id/${action}`,
       {
+        // The operator token first: without it nothing about the request is looked at.
+        onRequest: async (request) => ctx.checkOperator(request),
         schema: {
           operationId: `${action}Proposal`,
           summary:
@@ -110,7 +112,9 @@ export function registerProposalRoutes(app: FastifyInstance, ctx: ApiContext) {
           tags: ["members"],
           params: actionParams,
           headers: actionHeaders,
+          description: "Needs the operator token: `Authorization: Bearer <token>` (401 without it).",
           response: {
+            401: errorSchema,
             202: {
               ...actionResponse,
               description: "Sent; the index shows the result once the block is indexed",

@@ -113,6 +113,7 @@ export function registerNodeCommand(program: Command): void {
             walletClient: client.walletClient as never,
             fromBlock: BigInt(client.deployment.startBlock ?? 0),
             dataDir: ctx.config().dataDir,
+            trustProxy: ctx.config().trustProxy,
             member: o.member ?? account.address,
             account,
             landingUrl: o.landing,

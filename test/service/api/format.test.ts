@@ -28,3 +28,34 @@ describe("API formatting", () => {
     expect(segmentNames(1n << 200n)).to.deep.equal(["bit-200"]);
   });
 });
+
+describe("member names: bidi controls and look-alikes", () => {
+  const address = "0xa087eaf300b349c98706c4ebfb2627fdf7e79d2b";
+  const profile = (name: string) => `data:application/json,${encodeURIComponent(JSON.stringify({ name }))}`;
+
+  it("never passes a bidi control character through; each one becomes a visible marker", () => {
+    const controls = [
+      "\u202a",
+      "\u202b",
+      "\u202c",
+      "\u202d",
+      "\u202e",
+      "\u2066",
+      "\u2067",
+      "\u2068",
+      "\u2069",
+      "\u200e",
+      "\u200f",
+      "\u061c",
+    ];
+    for (const c of controls) {
+      const name = memberName(profile(`North${c}knab`), address);
+      expect(name, c.codePointAt(0)?.toString(16)).to.not.match(
+        /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/,
+      );
+      expect(name).to.contain("\ufffd");
+    }
+    // A name made only of controls is no name at all.
+    expect(memberName(profile("\u202e\u202e"), address)).to.match(/0xa087…9d2b/);
+  });
+});

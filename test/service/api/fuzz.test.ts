@@ -27,6 +27,9 @@ describe("dashboard API under malformed requests", function () {
       store,
       now: () => NOW,
       dashboardDir: false,
+      // The fuzzer explores the routes behind the token and the limits (tested in security.test.ts).
+      operatorToken: "fuzz-operator-token",
+      rateLimit: { max: 1e9, actionMax: 1e9 },
       acceptProposal: async () => ({ hash: "0x01" }),
       rejectProposal: async () => undefined,
     });
@@ -166,7 +169,7 @@ describe("dashboard API under malformed requests", function () {
           method: r.method as InjectOptions["method"],
           url: `${r.path}${r.query}`,
         };
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = { authorization: "Bearer fuzz-operator-token" };
         if (r.actionHeader !== undefined) headers["x-flowpact-action"] = r.actionHeader;
         if (r.body) {
           options.payload = r.body.payload;

@@ -9,6 +9,8 @@ import { type ConsortiumState, fillConsortiumState } from "./consortium-state";
 
 const NOW = 1_800_000_000;
 const EPOCH = 60;
+const TOKEN = "routes-test-operator-token";
+const bearer = { authorization: `Bearer ${TOKEN}` };
 
 describe("dashboard API routes", function () {
   this.timeout(120_000);
@@ -37,6 +39,7 @@ describe("dashboard API routes", function () {
       submissionWindowSeconds: 2 * EPOCH,
       dashboardDir,
       auditReportFile: path.join(dashboardDir, "audit-latest.html"),
+      operatorToken: TOKEN,
       acceptProposal: async (member, id) => {
         accepted.push([member, id]);
         return { hash: `0x${"12".repeat(32)}` };
@@ -236,11 +239,11 @@ describe("dashboard API routes", function () {
 
     const acceptUrl = `/api/members/${member}/proposals/${proposal.id}/accept`;
     // Without the custom header (what a cross-site form or fetch would send) nothing is sent.
-    expect((await app.inject({ method: "POST", url: acceptUrl })).statusCode).to.equal(400);
+    expect((await app.inject({ method: "POST", url: acceptUrl, headers: bearer })).statusCode).to.equal(400);
     const wrong = await app.inject({
       method: "POST",
       url: acceptUrl,
-      headers: { "x-flowpact-action": "reject" },
+      headers: { "x-flowpact-action": "reject", ...bearer },
     });
     expect(wrong.statusCode).to.equal(400);
     expect(wrong.json().message).to.contain("x-flowpact-action");
@@ -248,7 +251,7 @@ describe("dashboard API routes", function () {
     const accept = await app.inject({
       method: "POST",
       url: acceptUrl,
-      headers: { "x-flowpact-action": "accept" },
+      headers: { "x-flowpact-action": "accept", ...bearer },
     });
     expect(accept.statusCode).to.equal(202);
     expect(accept.json()).to.deep.equal({
@@ -262,14 +265,15 @@ describe("dashboard API routes", function () {
     const reject = await app.inject({
       method: "POST",
       url: `/api/members/${member}/proposals/${proposal.id}/reject`,
-      headers: { "content-type": "application/json", "x-flowpact-action": "reject" },
+      headers: { "content-type": "application/json", "x-flowpact-action": "reject", ...bearer },
       payload: "",
     });
     expect(reject.statusCode).to.equal(202);
     expect(rejected).to.deep.equal([[member, BigInt(proposal.id)]]);
 
     const post = async (url: string) =>
-      (await app.inject({ method: "POST", url, headers: { "x-flowpact-action": "accept" } })).statusCode;
+      (await app.inject({ method: "POST", url, headers: { "x-flowpact-action": "accept", ...bearer } }))
+        .statusCode;
     const accepter = state.proposals[0];
     const alreadyAccepted = (await get(`/api/agreements/${accepter.id}`)).body.agreement.acceptedBy[0];
     expect(await post(`/api/members/${alreadyAccepted}/proposals/${accepter.id}/accept`)).to.equal(409);
@@ -288,17 +292,23 @@ describe("dashboard API routes", function () {
     const proposal = state.proposals[1];
     const member = proposal.waitingFor[0];
     const url = `/api/members/${member}/proposals/${proposal.id}/accept`;
-    const keyless = await createApiServer({ store, now: () => NOW, dashboardDir: false });
+    const keyless = await createApiServer({
+      store,
+      now: () => NOW,
+      dashboardDir: false,
+      operatorToken: TOKEN,
+    });
     const refusing = await createApiServer({
       store,
       now: () => NOW,
       dashboardDir: false,
+      operatorToken: TOKEN,
       acceptProposal: async () => {
         throw new Error("AgreementBookNotParty(7, 0x…)");
       },
     });
     try {
-      const headers = { "x-flowpact-action": "accept" };
+      const headers = { "x-flowpact-action": "accept", ...bearer };
       const none = await keyless.inject({ method: "POST", url, headers });
       expect(none.statusCode).to.equal(501);
       expect(none.json().error).to.equal("NotConfigured");
@@ -349,7 +359,7 @@ describe("dashboard API routes", function () {
       "path:id",
       "header:x-flowpact-action",
     ]);
-    expect(accept.responses).to.have.keys("202", "400", "404", "409", "501", "502");
+    expect(accept.responses).to.have.keys("202", "400", "401", "404", "409", "501", "502");
   });
 
   it("serves the built dashboard and JSON 404s for anything else", async () => {

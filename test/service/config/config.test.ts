@@ -84,4 +84,23 @@ describe("config", () => {
     expect(shown).not.to.contain(KEY.slice(2));
     expect(shown).not.to.contain(":pw@");
   });
+
+  it("reads trusted proxies and dashboard hosts from the file, the operator token only from the environment", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "flowpact-config-"));
+    writeFileSync(
+      path.join(dir, "flowpact.config.json"),
+      JSON.stringify({ trustProxy: ["10.0.0.0/8", "::1"], dashboard: { allowedHosts: ["dash.example"] } }),
+    );
+    const token = "a-long-operator-token-of-the-consortium";
+    const config = loadConfig({}, { cwd: dir, env: { FLOWPACT_OPERATOR_TOKEN: token } });
+    expect(config.trustProxy).to.deep.equal(["10.0.0.0/8", "::1"]);
+    expect(config.dashboard.allowedHosts).to.deep.equal(["dash.example"]);
+    expect(config.operatorToken).to.equal(token);
+    expect(JSON.stringify(redactConfig(config))).not.to.contain(token);
+    expect(loadConfig({}, { cwd, env: {} }).trustProxy).to.deep.equal([]);
+    writeFileSync(path.join(dir, "flowpact.config.json"), JSON.stringify({ operatorToken: token }));
+    expect(() => loadConfig({}, { cwd: dir, env: {} })).to.throw(ConfigError, "FLOWPACT_OPERATOR_TOKEN");
+    writeFileSync(path.join(dir, "flowpact.config.json"), JSON.stringify({ trustProxy: ["everyone"] }));
+    expect(() => loadConfig({}, { cwd: dir, env: {} })).to.throw(ConfigError, "IP address or CIDR");
+  });
 });

@@ -2,6 +2,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import hre from "hardhat";
 import { type Address, createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
+import type { MemberRegistry } from "../../../src/member/members";
 import {
   type MemberNodeSharedOptions,
   type MemberNodes,
@@ -52,6 +53,7 @@ export async function startCycleNodes({
   node = {},
   tenant = {},
   nodeUris = (urls) => urls,
+  registry,
 }: {
   rates: readonly [bigint, bigint, bigint];
   segments?: readonly [bigint, bigint, bigint];
@@ -62,6 +64,8 @@ export async function startCycleNodes({
   tenant?: Partial<MemberTenantOptions>;
   /** The profile `uri` each member publishes, from its node's URL (default: that URL). */
   nodeUris?: (urls: string[]) => string[];
+  /** The nodes' member registry, from the Consortium's address (default: the chain's, uncounted). */
+  registry?: (consortium: Address) => MemberRegistry;
 }): Promise<CycleNodes> {
   const f = await loadFixture(deploySettlementFixture);
   const parties = [f.alice, f.bob, f.carol];
@@ -101,6 +105,7 @@ export async function startCycleNodes({
         // Peers are found through their on-chain profile `uri` (read fresh: tests change them).
         peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
         now: () => fx.clock,
+        ...(registry ? { members: registry(contracts.Consortium) } : {}),
         ...node,
       },
       parties.map((party, i) => ({
