@@ -3,7 +3,7 @@ import { assignmentObjective, type FlowAssignment } from "./assignment";
 import { solveGreedy } from "./greedy";
 import { runHighs } from "./highs";
 import { buildMatchingModel } from "./model";
-import { collectOfferEdges, type OfferEdgeScanner } from "./offer-edges";
+import { collectOfferEdges, type OfferEdgeScanner } from "./candidates";
 import type { PreparedInstance } from "./prepare";
 import { type Multipliers, type PricingResult, priceAllPairs } from "./pricing";
 import { roundAndRepair } from "./rounding";

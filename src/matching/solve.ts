@@ -1,10 +1,9 @@
 import { assignmentObjective, type FlowAssignment } from "./assignment";
-import type { EdgeSet } from "./candidates";
+import { collectOfferEdges, type EdgeSet, OfferEdgeScanner } from "./candidates";
 import { diveOnSupport } from "./diving";
 import { solveGreedy } from "./greedy";
 import { type Highs, runHighs } from "./highs";
 import { buildMatchingModel } from "./model";
-import { collectOfferEdges, OfferEdgeScanner } from "./offer-edges";
 import { searchPairs } from "./pair-search";
 import { type PreparedInstance, prepareInstance } from "./prepare";
 import { type PricingResult, priceAllPairs, zeroMultipliers } from "./pricing";

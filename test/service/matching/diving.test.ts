@@ -5,7 +5,7 @@ import { diveOnSupport } from "../../../src/matching/diving";
 import { generateConsortium } from "../../../src/matching/generator";
 import { type Highs, loadMatchingSolver, runHighs } from "../../../src/matching/highs";
 import { buildMatchingModel } from "../../../src/matching/model";
-import { collectOfferEdges } from "../../../src/matching/offer-edges";
+import { collectOfferEdges } from "../../../src/matching/candidates";
 import { type PreparedInstance, prepareInstance } from "../../../src/matching/prepare";
 import { buildProposals } from "../../../src/matching/proposals";
 import { solveMatching } from "../../../src/matching/solve";
