@@ -44,5 +44,7 @@ export function markCoParties(p: PreparedInstance, i: number): void {
  */
 export function membersMayShare(p: PreparedInstance, i: number, j: number): boolean {
   const K = p.industryCount;
-  return p.refusesIndustry[i * K + p.industryIdx[j]] === 0 && p.refusesIndustry[j * K + p.industryIdx[i]] === 0;
+  return (
+    p.refusesIndustry[i * K + p.industryIdx[j]] === 0 && p.refusesIndustry[j * K + p.industryIdx[i]] === 0
+  );
 }

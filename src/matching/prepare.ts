@@ -111,10 +111,13 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
     checkCount(o.maxRate, `demand offer ${o.id} maxRate`);
   }
   const refusesIndustry = new Uint8Array(n * K);
-  members.forEach((_, i) => refusesIndustry.set(competes.subarray(industryIdx[i] * K, (industryIdx[i] + 1) * K), i * K));
+  members.forEach((_, i) =>
+    refusesIndustry.set(competes.subarray(industryIdx[i] * K, (industryIdx[i] + 1) * K), i * K),
+  );
   for (const o of [...supply, ...demand]) {
     const i = memberOf(o.member, `offer ${o.id}`);
-    for (let k = 0; k < K; k++) if ((o.excludedIndustries >> BigInt(industryCodes[k])) & 1n) refusesIndustry[i * K + k] = 1;
+    for (let k = 0; k < K; k++)
+      if ((o.excludedIndustries >> BigInt(industryCodes[k])) & 1n) refusesIndustry[i * K + k] = 1;
   }
   const supplyMember = Int32Array.from(supply, (o) => memberOf(o.member, `supply offer ${o.id}`));
   const demandMember = Int32Array.from(demand, (o) => memberOf(o.member, `demand offer ${o.id}`));

@@ -91,9 +91,7 @@ export function buildProposals(
           : undefined,
   };
   const acceptable = (parties: readonly number[]) =>
-    parties.every(
-      (m) => acceptanceProblems(m, parties, coParties[m], p.partnerLimit[m], rule).length === 0,
-    );
+    parties.every((m) => acceptanceProblems(m, parties, coParties[m], p.partnerLimit[m], rule).length === 0);
   const emit = (kind: ProposedAgreement["kind"], parties: number[], group: Link[]) => {
     for (const l of group) l.used = true;
     for (const x of parties) for (const y of parties) if (x !== y) coParties[x].add(y);

@@ -44,7 +44,8 @@ function violations(instance: MatchingInstance, config: MatchingConfig, result: 
     for (const x of proposal.parties) {
       for (const y of proposal.parties) {
         if (x === y) continue;
-        if (excluded(x, y)) out.push({ member: x, what: `${proposal.kind} with ${y}, whose industry it excludes` });
+        if (excluded(x, y))
+          out.push({ member: x, what: `${proposal.kind} with ${y}, whose industry it excludes` });
         if (compete(x, y) && x < y) out.push({ member: x, what: `${proposal.kind} with competitor ${y}` });
         if (existing.get(x)!.has(y) && x < y)
           out.push({ member: x, what: `${proposal.kind} with ${y}, already a co-party` });
@@ -72,7 +73,8 @@ describe("matching engine: every proposal is acceptable to every party", functio
       const config = { ...DEFAULT_MATCHING_CONFIG, timeLimitSeconds: 20, mipRelativeGap: 0.02 };
       const result = solveMatching(highs, instance, config);
       expect(result.proposals.length).to.be.greaterThan(10);
-      for (const v of violations(instance, config, result)) found.push(`seed ${seed}: ${v.member}: ${v.what}`);
+      for (const v of violations(instance, config, result))
+        found.push(`seed ${seed}: ${v.member}: ${v.what}`);
     }
     expect(found, found.join("\n")).to.deep.equal([]);
   });

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { assignmentObjective } from "../../../src/matching/assignment";
+import { collectOfferEdges } from "../../../src/matching/candidates";
 import { diveOnSupport } from "../../../src/matching/diving";
 import { generateConsortium } from "../../../src/matching/generator";
 import { type Highs, loadMatchingSolver, runHighs } from "../../../src/matching/highs";
 import { buildMatchingModel } from "../../../src/matching/model";
-import { collectOfferEdges } from "../../../src/matching/candidates";
 import { type PreparedInstance, prepareInstance } from "../../../src/matching/prepare";
 import { buildProposals } from "../../../src/matching/proposals";
 import { solveMatching } from "../../../src/matching/solve";

@@ -200,8 +200,14 @@ export function expectValidProposals(c: TinyCase, result: MatchingResult): void 
         if (x === y) continue;
         const [i, j] = [index.get(x)!, index.get(y)!];
         coParties[i].add(y);
-        expect(excludes(c, i, members[j].industry), `${x} shares an agreement with an excluded industry`).to.equal(false);
-        expect(competes(c.config, members[i].industry, members[j].industry), "competitors share an agreement").to.equal(false);
+        expect(
+          excludes(c, i, members[j].industry),
+          `${x} shares an agreement with an excluded industry`,
+        ).to.equal(false);
+        expect(
+          competes(c.config, members[i].industry, members[j].industry),
+          "competitors share an agreement",
+        ).to.equal(false);
       }
     }
     surplus += proposal.surplus;

@@ -3,12 +3,12 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { type Address, createWalletClient, custom } from "viem";
 import { hardhat } from "viem/chains";
-import { createChainAgreementDirectory } from "../../../src/member/agreements";
-import { acceptProposal, decideProposal } from "../../../src/member/auto-accept";
 import { generateConsortium } from "../../../src/matching/generator";
 import { loadMatchingSolver } from "../../../src/matching/highs";
 import { solveMatching } from "../../../src/matching/solve";
 import { DEFAULT_MATCHING_CONFIG } from "../../../src/matching/types";
+import { createChainAgreementDirectory } from "../../../src/member/agreements";
+import { acceptProposal, decideProposal } from "../../../src/member/auto-accept";
 import type { Deployed } from "../../contracts/fixtures";
 import { memberChain } from "./chain";
 
@@ -112,7 +112,8 @@ describe("member node: auto-accept policy", function () {
     );
     const partners = new Map(instance.members.map((m) => [m.id.toLowerCase(), new Set<string>()]));
     for (const a of instance.agreements)
-      for (const x of a.parties) for (const y of a.parties) if (x !== y) partners.get(x.toLowerCase())!.add(y.toLowerCase());
+      for (const x of a.parties)
+        for (const y of a.parties) if (x !== y) partners.get(x.toLowerCase())!.add(y.toLowerCase());
     const refusals: string[] = [];
     for (const [k, proposal] of proposals.entries()) {
       const terms = {
@@ -131,7 +132,8 @@ describe("member node: auto-accept policy", function () {
           policy: {
             minRate: 0n,
             maxCapPerEpoch: 10n ** 18n,
-            maxPartners: instance.members.find((m) => m.id.toLowerCase() === me)!.maxPartners ?? config.maxPartners,
+            maxPartners:
+              instance.members.find((m) => m.id.toLowerCase() === me)!.maxPartners ?? config.maxPartners,
             refusedIndustries: refused.get(me)!,
           },
           member: party as Address,
@@ -140,8 +142,11 @@ describe("member node: auto-accept policy", function () {
           refusedBy: (p) => refused.get(p.toLowerCase()),
           currentPartners: partners.get(me)!,
         });
-        if (!decision.accept) refusals.push(`${proposal.kind} ${k} refused by ${me}: ${decision.reasons.join("; ")}`);
-        else for (const other of proposal.parties) if (other !== party) partners.get(me)!.add(other.toLowerCase());
+        if (!decision.accept)
+          refusals.push(`${proposal.kind} ${k} refused by ${me}: ${decision.reasons.join("; ")}`);
+        else
+          for (const other of proposal.parties)
+            if (other !== party) partners.get(me)!.add(other.toLowerCase());
       }
     }
     expect(proposals.length).to.be.greaterThan(10);
