@@ -66,7 +66,6 @@ export class OfferEdgeScanner {
   segmentEdgesSeen = 0;
 
   private readonly words: number;
-  private readonly supplyMask: Uint32Array;
   private readonly demandMask: Uint32Array;
   private readonly stampSupply: Int32Array;
   private readonly stampDemand: Int32Array;
@@ -75,7 +74,6 @@ export class OfferEdgeScanner {
   constructor(private readonly p: PreparedInstance) {
     const segmentCount = p.supplyBySegment.length;
     this.words = Math.max(1, Math.ceil(segmentCount / 32));
-    this.supplyMask = masks(p.supplySegments, this.words);
     this.demandMask = masks(p.demandSegments, this.words);
     this.stampSupply = new Int32Array(p.supplyIds.length);
     this.stampDemand = new Int32Array(p.demandIds.length);

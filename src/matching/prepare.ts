@@ -111,9 +111,9 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
     checkCount(o.maxRate, `demand offer ${o.id} maxRate`);
   }
   const refusesIndustry = new Uint8Array(n * K);
-  members.forEach((_, i) =>
-    refusesIndustry.set(competes.subarray(industryIdx[i] * K, (industryIdx[i] + 1) * K), i * K),
-  );
+  for (let i = 0; i < n; i++)
+    refusesIndustry.set(competes.subarray(industryIdx[i] * K, (industryIdx[i] + 1) * K), i * K);
+
   for (const o of [...supply, ...demand]) {
     const i = memberOf(o.member, `offer ${o.id}`);
     for (let k = 0; k < K; k++)
