@@ -72,6 +72,22 @@ export function settleRate(minRate: number, maxRate: number): number {
   return Math.floor((minRate + maxRate) / 2);
 }
 
+/** Takes `amount` from the remaining `left` of `offers`, in order, skipping those not `usable`. */
+function consume(
+  offers: readonly number[],
+  usable: (o: number) => boolean,
+  left: Float64Array,
+  amount: number,
+) {
+  for (const o of offers) {
+    if (amount <= 0) return;
+    if (!usable(o)) continue;
+    const used = Math.min(amount, left[o]);
+    left[o] -= used;
+    amount -= used;
+  }
+}
+
 export function prepareInstance(instance: MatchingInstance, config: MatchingConfig): PreparedInstance {
   const members = [...instance.members].sort(byId);
   const n = members.length;
@@ -146,22 +162,26 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
       netCost[i] -= cap * Number(flow.rate);
       partners[i].add(j);
       partners[j].add(i);
-      let left = cap;
-      for (const a of supplyOfMember[i]) {
-        if (left <= 0) break;
-        if ((supply[a].segments & flow.segments) === 0n) continue;
-        const used = Math.min(left, supplyCapacity[a]);
-        supplyCapacity[a] -= used;
-        left -= used;
-      }
-      left = cap;
-      for (const b of demandOfMember[j]) {
-        if (left <= 0) break;
-        if ((demand[b].segments & flow.segments) === 0n) continue;
-        const used = Math.min(left, demandVolume[b]);
-        demandVolume[b] -= used;
-        left -= used;
-      }
+      // The flow uses the offers that could have carried it (all its segments, at its rate)
+      // first, and only then any other offer sharing a segment.
+      const rate = Number(flow.rate);
+      const fits = (segments: bigint) => (flow.segments & ~segments) === 0n;
+      const order = (list: readonly number[], carries: (o: number) => boolean) => [
+        ...list.filter(carries),
+        ...list.filter((o) => !carries(o)),
+      ];
+      consume(
+        order(supplyOfMember[i], (a) => fits(supply[a].segments) && supply[a].minRate <= rate),
+        (a) => (supply[a].segments & flow.segments) !== 0n,
+        supplyCapacity,
+        cap,
+      );
+      consume(
+        order(demandOfMember[j], (b) => fits(demand[b].segments) && demand[b].maxRate >= rate),
+        (b) => (demand[b].segments & flow.segments) !== 0n,
+        demandVolume,
+        cap,
+      );
     }
   }
   const horizon = Math.max(1, config.creditHorizonEpochs);
