@@ -5,8 +5,9 @@
  * Each server runs in its own child process (so the load generator does not share its event
  * loop); autocannon drives it over loopback. The redirect server is a real member node: signed
  * token per click, rate limiter, group-commit journal on PGlite in a temporary directory; a 302
- * is sent only after the click's transaction committed. After the run the clicks in the database
- * are counted against the redirects autocannon received.
+ * is sent only after the click's transaction committed. After the run every click id answered
+ * (decoded from the token of each 302's Location) must be in the database: the bench exits
+ * non-zero when one is missing, so "every answered redirect was committed first" is checked.
  *
  * Agreements, the registry and the recipient's session key certificate come from fixed in-memory
  * directories here (no chain and no peer in the hot path: a node caches all three, so its tokens
@@ -26,6 +27,8 @@ import { createStaticMemberRegistry } from "../../src/member/members";
 import { startMemberNode } from "../../src/member/node";
 import { createPeerSessionKeys } from "../../src/member/peer-session-keys";
 import { createSessionKey } from "../../src/member/session-key";
+import { LANDING_TOKEN_PARAM } from "../../src/member/tracking-server";
+import { decodeTrackingToken } from "../../src/member/tracking-token";
 import { createStore } from "../../src/store/store";
 import { writeBenchmarkSection } from "./report";
 
@@ -131,10 +134,39 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function load(url: string): Promise<autocannon.Result> {
+/** `Location` headers of the redirects answered, kept raw (decoded after the run, off the clock). */
+type Answered = string[];
+
+async function load(url: string, answered?: Answered): Promise<autocannon.Result> {
+  const requests: autocannon.Request[] | undefined = answered
+    ? [
+        {
+          method: "GET",
+          onResponse: (status, _body, _context, headers) => {
+            const location = headers?.location;
+            if (status === 302) answered.push(typeof location === "string" ? location : "");
+          },
+        },
+      ]
+    : undefined;
   // A short warm-up (JIT, first commits) is not measured.
-  await autocannon({ url, connections: CONNECTIONS, duration: 2 });
-  return autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  await autocannon({ url, connections: CONNECTIONS, duration: 2, requests });
+  return autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, requests });
+}
+
+/** Click ids of answered redirects that are not in the store (should be none). */
+function missingClicks(answered: Answered, stored: ReadonlySet<string>): string[] {
+  const missing: string[] = [];
+  for (const location of answered) {
+    let clickId: string;
+    try {
+      clickId = decodeTrackingToken(new URL(location).searchParams.get(LANDING_TOKEN_PARAM)).clickId;
+    } catch {
+      clickId = `(no token in ${JSON.stringify(location)})`;
+    }
+    if (!stored.has(clickId)) missing.push(clickId);
+  }
+  return missing;
 }
 
 async function main(): Promise<void> {
@@ -145,15 +177,23 @@ async function main(): Promise<void> {
     await stopServer(hello.child);
 
     const redirect = await startServer("redirect", dataDir);
-    const redirectResult = await load(redirect.url);
+    const answered: Answered = [];
+    const redirectResult = await load(redirect.url, answered);
     await stopServer(redirect.child);
     const stats = JSON.parse(redirect.output().trim().split("\n").at(-1) as string);
 
     const store = await createStore({ dataDir });
-    const [{ clicks }] = await store.driver.query<{ clicks: bigint }>(
-      "SELECT count(*) AS clicks FROM member_clicks",
-    );
+    const stored = await store.driver.query<{ click_id: string }>("SELECT click_id FROM member_clicks");
     await store.close();
+    const clicks = stored.length;
+    const missing = missingClicks(answered, new Set(stored.map((row) => row.click_id)));
+    if (answered.length === 0 || missing.length > 0) {
+      console.error(
+        `ingest: ${missing.length} of ${answered.length} answered redirects have no click in the store (first: ${missing[0] ?? "none answered"})`,
+      );
+      process.exitCode = 1;
+      return;
+    }
     const redirected = redirectResult["3xx"];
     const helloRate = helloResult.requests.average;
     const redirectRate = redirectResult.requests.average;
@@ -183,7 +223,7 @@ async function main(): Promise<void> {
       ...rows.map((r) => `| ${r.join(" | ")} |`),
       "",
       `Redirect/hello-world ratio: **${ratio.toFixed(2)}** (target ≥ 0.5).`,
-      `Durability: ${redirected} redirects answered (incl. warm-up: ${Number(clicks)} clicks in the database; every answered redirect was committed first).`,
+      `Durability: ${redirected} redirects answered in the measured run; all ${answered.length} answered with warm-up found in the database by click id (${clicks} clicks stored).`,
       `Group commit: ${stats.records} receipts in ${stats.commits} transactions (largest ${stats.largestCommit}, mean ${(stats.records / stats.commits).toFixed(1)}).`,
     ].join("\n");
     console.log(markdown);

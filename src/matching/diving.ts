@@ -1,9 +1,8 @@
 import type { Highs } from "highs";
 import type { FlowAssignment } from "./assignment";
-import type { EdgeSet } from "./candidates";
+import { collectOfferEdges, type EdgeSet } from "./candidates";
 import { solveGreedy } from "./greedy";
 import { buildMatchingModel } from "./model";
-import { collectOfferEdges } from "./offer-edges";
 import type { PreparedInstance } from "./prepare";
 import { roundAndRepair } from "./rounding";
 

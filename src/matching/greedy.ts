@@ -1,5 +1,5 @@
 import type { FlowAssignment } from "./assignment";
-import { type LiveState, scanPairsOf } from "./candidates";
+import { type LiveState, OfferEdgeScanner } from "./candidates";
 import type { PreparedInstance } from "./prepare";
 
 /** Edges sorted at once (< 2^22, see `valueOrder`); larger sets are processed in value bands. */
@@ -16,7 +16,8 @@ function binOf(value: number): number {
 }
 
 /**
- * The baseline: take candidate edges from the highest value per referral down, and give each as
+ * The baseline: take candidate edges (the same offer edges as the LP and the MIP: candidates.ts)
+ * from the highest value per referral down, and give each as
  * many referrals as the offers, the payer's credit headroom and the partner limits still allow; a
  * new pair must reach the minimum agreement size on that one edge. Same constraints as the
  * optimiser, no foresight: it never sends traffic back to let a member afford what it receives.
@@ -36,6 +37,7 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
     partnersOf[j].push(i);
   };
   const live: LiveState = { slots, capLeft, volLeft, activeMark: new Int32Array(p.n) };
+  const scanner = new OfferEdgeScanner(p);
   const out: FlowAssignment[] = [];
   const minSize = p.config.minAgreementSize;
   // A feasible starting solution (the rounded LP) that the greedy pass then fills up.
@@ -56,16 +58,13 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
   let total = 0;
   for (let i = 0; i < p.n; i++) {
     markOpenPairs(live.activeMark, partnersOf, i);
-    scanPairsOf(
-      p,
-      i,
-      (_f, _t, _a, _b, _s, v, u) => {
-        if (v <= 0 || u < 1) return;
-        histogram[binOf(v)]++;
-        total++;
-      },
-      live,
-    );
+    const count = scanner.scan(i, live);
+    for (let k = 0; k < count; k++) {
+      const v = scanner.value[k];
+      if (v <= 0 || scanner.upper[k] < 1) continue;
+      histogram[binOf(v)]++;
+      total++;
+    }
   }
   // Value bands, highest first; up to BANDS_PER_SCAN of them are collected by one scan (a scan
   // of every candidate edge is the cost that grows with n², the sort and the pass are cheap).
@@ -78,7 +77,7 @@ export function solveGreedy(p: PreparedInstance, start: readonly FlowAssignment[
     hi = lo - 1;
   }
   for (let g = 0; g < bands.length; g += BANDS_PER_SCAN) {
-    for (const band of collectBands(p, bands.slice(g, g + BANDS_PER_SCAN), live, partnersOf)) {
+    for (const band of collectBands(p, scanner, bands.slice(g, g + BANDS_PER_SCAN), live, partnersOf)) {
       for (const k of band.order) {
         const a = band.supply[k];
         const b = band.demand[k];
@@ -132,6 +131,7 @@ interface Band {
  */
 function collectBands(
   p: PreparedInstance,
+  scanner: OfferEdgeScanner,
   bands: readonly Band[],
   live: LiveState,
   partnersOf: readonly number[][],
@@ -150,25 +150,22 @@ function collectBands(
   }));
   for (let i = 0; i < p.n; i++) {
     markOpenPairs(live.activeMark, partnersOf, i);
-    scanPairsOf(
-      p,
-      i,
-      (f, t, a, b, s, v, u, r) => {
-        if (v <= 0 || u < 1) return;
-        const x = bandOfBin[binOf(v)];
-        if (x < 0) return;
-        const into = store[x];
-        const k = into.k++;
-        into.from[k] = f;
-        into.to[k] = t;
-        into.supply[k] = a;
-        into.demand[k] = b;
-        into.segment[k] = s;
-        into.value[k] = v;
-        into.rate[k] = r;
-      },
-      live,
-    );
+    const count = scanner.scan(i, live);
+    for (let e = 0; e < count; e++) {
+      const v = scanner.value[e];
+      if (v <= 0 || scanner.upper[e] < 1) continue;
+      const x = bandOfBin[binOf(v)];
+      if (x < 0) continue;
+      const into = store[x];
+      const k = into.k++;
+      into.from[k] = scanner.from[e];
+      into.to[k] = scanner.to[e];
+      into.supply[k] = scanner.supply[e];
+      into.demand[k] = scanner.demand[e];
+      into.segment[k] = scanner.segment[e];
+      into.value[k] = v;
+      into.rate[k] = scanner.rate[e];
+    }
   }
   return store.map((band) => ({ ...band, order: valueOrder(band.value, band.k) }));
 }

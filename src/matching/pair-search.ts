@@ -1,9 +1,9 @@
 import type { Highs } from "highs";
 import { assignmentObjective, type FlowAssignment } from "./assignment";
+import { collectOfferEdges, type OfferEdgeScanner } from "./candidates";
 import { solveGreedy } from "./greedy";
 import { runHighs } from "./highs";
 import { buildMatchingModel } from "./model";
-import { collectOfferEdges, type OfferEdgeScanner } from "./offer-edges";
 import type { PreparedInstance } from "./prepare";
 import { type Multipliers, type PricingResult, priceAllPairs } from "./pricing";
 import { roundAndRepair } from "./rounding";

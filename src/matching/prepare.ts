@@ -16,29 +16,36 @@ export interface PreparedInstance {
   readonly industryCount: number;
   /** competes[a * industryCount + b] = 1 when industries a and b never trade. */
   readonly competes: Uint8Array;
+  /**
+   * refusesIndustry[i * industryCount + k] = 1 when member i shares no agreement with a member of
+   * industry k: the industries compete, or one of i's offers excludes k (see `membersMayShare`).
+   */
+  readonly refusesIndustry: Uint8Array;
   /** Per-epoch credit a member may still spend net on new agreements (>= 0). */
   readonly headroom: Float64Array;
-  /** New partners a member may still take (>= 0). */
+  /** Co-parties a member may have in all (its `maxPartners`, or the config's). */
+  readonly partnerLimit: Int32Array;
+  /** New co-parties a member may still take (>= 0): its limit less its existing co-parties. */
   readonly partnerSlots: Int32Array;
   readonly supplyIds: readonly string[];
   readonly supplyMember: Int32Array;
   readonly supplyCapacity: Float64Array;
   readonly supplyMinRate: Float64Array;
-  /** Per offer: excluded[industryIdx] = 1, or null when the offer excludes nobody present. */
-  readonly supplyExcluded: readonly (Uint8Array | null)[];
   readonly supplySegments: readonly number[][];
   readonly supplyOfMember: readonly number[][];
   readonly demandIds: readonly string[];
   readonly demandMember: Int32Array;
   readonly demandVolume: Float64Array;
   readonly demandMaxRate: Float64Array;
-  readonly demandExcluded: readonly (Uint8Array | null)[];
   readonly demandSegments: readonly number[][];
   readonly demandOfMember: readonly number[][];
   /** Offers (indices) that contain each segment bit. */
   readonly supplyBySegment: readonly Int32Array[];
   readonly demandBySegment: readonly Int32Array[];
-  /** Members that already have a flow with each member in a pending or active agreement. */
+  /**
+   * Each member's co-parties in pending or active agreements: every other party of them, with a
+   * flow between the two or not (what the member counts against its partner limit).
+   */
   readonly existingPartners: readonly (readonly number[])[];
   /** Scratch for scans: existingMark[j] === i + 1 while member i's pairs are scanned. */
   readonly existingMark: Int32Array;
@@ -65,6 +72,22 @@ export function settleRate(minRate: number, maxRate: number): number {
   return Math.floor((minRate + maxRate) / 2);
 }
 
+/** Takes `amount` from the remaining `left` of `offers`, in order, skipping those not `usable`. */
+function consume(
+  offers: readonly number[],
+  usable: (o: number) => boolean,
+  left: Float64Array,
+  amount: number,
+) {
+  for (const o of offers) {
+    if (amount <= 0) return;
+    if (!usable(o)) continue;
+    const used = Math.min(amount, left[o]);
+    left[o] -= used;
+    amount -= used;
+  }
+}
+
 export function prepareInstance(instance: MatchingInstance, config: MatchingConfig): PreparedInstance {
   const members = [...instance.members].sort(byId);
   const n = members.length;
@@ -83,18 +106,6 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
     const b = industryOf.get(y);
     if (a !== undefined && b !== undefined) competes[a * K + b] = competes[b * K + a] = 1;
   }
-  const excludedMask = (excluded: bigint): Uint8Array | null => {
-    if (excluded === 0n) return null;
-    const mask = new Uint8Array(K);
-    let any = false;
-    for (let a = 0; a < K; a++) {
-      if ((excluded >> BigInt(industryCodes[a])) & 1n) {
-        mask[a] = 1;
-        any = true;
-      }
-    }
-    return any ? mask : null;
-  };
   const memberOf = (id: string, what: string) => {
     const i = memberIndex.get(id);
     if (i === undefined) throw new InvalidMatchingInstanceError(`${what} names unknown member ${id}`);
@@ -115,6 +126,15 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
     checkCount(o.volume, `demand offer ${o.id} volume`);
     checkCount(o.maxRate, `demand offer ${o.id} maxRate`);
   }
+  const refusesIndustry = new Uint8Array(n * K);
+  for (let i = 0; i < n; i++)
+    refusesIndustry.set(competes.subarray(industryIdx[i] * K, (industryIdx[i] + 1) * K), i * K);
+
+  for (const o of [...supply, ...demand]) {
+    const i = memberOf(o.member, `offer ${o.id}`);
+    for (let k = 0; k < K; k++)
+      if ((o.excludedIndustries >> BigInt(industryCodes[k])) & 1n) refusesIndustry[i * K + k] = 1;
+  }
   const supplyMember = Int32Array.from(supply, (o) => memberOf(o.member, `supply offer ${o.id}`));
   const demandMember = Int32Array.from(demand, (o) => memberOf(o.member, `demand offer ${o.id}`));
   const supplyCapacity = Float64Array.from(supply, (o) => o.capacity);
@@ -127,11 +147,13 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
   for (let b = 0; b < demandMember.length; b++) demandOfMember[demandMember[b]].push(b);
 
   // Existing agreements: their flows keep using capacity, demand and credit; their parties stay
-  // partners; and no new agreement is proposed between two members that already trade.
+  // co-parties; and no new agreement is proposed between two members that are already co-parties.
   const netCost = new Float64Array(n);
   const partners: Set<number>[] = Array.from({ length: n }, () => new Set());
   const sortedAgreements = [...instance.agreements].sort(byId);
   for (const agreement of sortedAgreements) {
+    const parties = agreement.parties.map((id) => memberOf(id, `agreement ${agreement.id}`));
+    for (const x of parties) for (const y of parties) if (x !== y) partners[x].add(y);
     for (const flow of agreement.flows) {
       const i = memberOf(flow.from, `agreement ${agreement.id}`);
       const j = memberOf(flow.to, `agreement ${agreement.id}`);
@@ -140,31 +162,34 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
       netCost[i] -= cap * Number(flow.rate);
       partners[i].add(j);
       partners[j].add(i);
-      let left = cap;
-      for (const a of supplyOfMember[i]) {
-        if (left <= 0) break;
-        if ((supply[a].segments & flow.segments) === 0n) continue;
-        const used = Math.min(left, supplyCapacity[a]);
-        supplyCapacity[a] -= used;
-        left -= used;
-      }
-      left = cap;
-      for (const b of demandOfMember[j]) {
-        if (left <= 0) break;
-        if ((demand[b].segments & flow.segments) === 0n) continue;
-        const used = Math.min(left, demandVolume[b]);
-        demandVolume[b] -= used;
-        left -= used;
-      }
+      // The flow uses the offers that could have carried it (all its segments, at its rate)
+      // first, and only then any other offer sharing a segment.
+      const rate = Number(flow.rate);
+      const fits = (segments: bigint) => (flow.segments & ~segments) === 0n;
+      const order = (list: readonly number[], carries: (o: number) => boolean) => [
+        ...list.filter(carries),
+        ...list.filter((o) => !carries(o)),
+      ];
+      consume(
+        order(supplyOfMember[i], (a) => fits(supply[a].segments) && supply[a].minRate <= rate),
+        (a) => (supply[a].segments & flow.segments) !== 0n,
+        supplyCapacity,
+        cap,
+      );
+      consume(
+        order(demandOfMember[j], (b) => fits(demand[b].segments) && demand[b].maxRate >= rate),
+        (b) => (demand[b].segments & flow.segments) !== 0n,
+        demandVolume,
+        cap,
+      );
     }
   }
   const horizon = Math.max(1, config.creditHorizonEpochs);
   const headroom = Float64Array.from(members, (m, i) =>
     Math.max(0, Number(m.creditLimit + m.creditBalance) / horizon - netCost[i]),
   );
-  const partnerSlots = Int32Array.from(members, (m, i) =>
-    Math.max(0, (m.maxPartners ?? config.maxPartners) - partners[i].size),
-  );
+  const partnerLimit = Int32Array.from(members, (m) => m.maxPartners ?? config.maxPartners);
+  const partnerSlots = Int32Array.from(members, (_, i) => Math.max(0, partnerLimit[i] - partners[i].size));
 
   let segmentCount = 0;
   for (const list of [...supplySegments, ...demandSegments])
@@ -185,20 +210,20 @@ export function prepareInstance(instance: MatchingInstance, config: MatchingConf
     industryIdx,
     industryCount: K,
     competes,
+    refusesIndustry,
     headroom,
+    partnerLimit,
     partnerSlots,
     supplyIds: supply.map((o) => o.id),
     supplyMember,
     supplyCapacity,
     supplyMinRate: Float64Array.from(supply, (o) => o.minRate),
-    supplyExcluded: supply.map((o) => excludedMask(o.excludedIndustries)),
     supplySegments,
     supplyOfMember,
     demandIds: demand.map((o) => o.id),
     demandMember,
     demandVolume,
     demandMaxRate: Float64Array.from(demand, (o) => o.maxRate),
-    demandExcluded: demand.map((o) => excludedMask(o.excludedIndustries)),
     demandSegments,
     demandOfMember,
     supplyBySegment: bySegment(supplySegments),

@@ -1,4 +1,4 @@
-import type { OfferEdgeScanner } from "./offer-edges";
+import type { OfferEdgeScanner } from "./candidates";
 import type { PreparedInstance } from "./prepare";
 
 /** Nonnegative multipliers of the coupling rows, indexed by offer or member (0 when absent). */
@@ -107,7 +107,7 @@ export interface PricingResult {
 /**
  * Prices every candidate pair of the full model against multipliers and returns valid upper
  * bounds. Dualising the supply, demand and credit rows with multipliers α, β, γ ≥ 0 leaves, for
- * every pair p = {i, j}, a subproblem on the pair's offer edges (see offer-edges.ts):
+ * every pair p = {i, j}, a subproblem on the pair's offer edges (see candidates.ts):
  *
  *   φ_p = max Σ_{e∈p} d_e x_e  s.t. x_e ≤ u_e, and per direction Σ_{e from a} x_e ≤ capacity_a,
  *         Σ_{e to b} x_e ≤ volume_b (valid: the full model has these rows too),

@@ -1,4 +1,6 @@
+import { acceptanceProblems, type CoPartyRule } from "./acceptance";
 import type { FlowAssignment } from "./assignment";
+import { membersMayShare } from "./pairing";
 import type { PreparedInstance } from "./prepare";
 import type { AgreementFlow, ProposedAgreement } from "./types";
 
@@ -16,10 +18,15 @@ interface Link {
  *    summed; the rate is the same by construction);
  * 2. two members with flows both ways form a reciprocal pair agreement;
  * 3. the remaining one-way links are searched for 3-cycles, then 4-cycles (a → b → c (→ d) → a),
- *    each becoming one agreement;
+ *    each becoming one agreement when it is acceptable to every party (acceptance.ts): a 4-cycle
+ *    makes a and c (and b and d) co-parties without a flow between them, so it is proposed only
+ *    when they may share an agreement (`membersMayShare`), are not co-parties already, and stay
+ *    within their partner limits, counting every co-party of every proposal they receive;
  * 4. what is left becomes one-way 2-party agreements, which the credit rule allows because the
  *    ledger is mutual credit: credits earned from anyone pay for traffic from anyone.
  * Every flow lands in exactly one agreement; the order is deterministic (member index order).
+ * Pairs and one-way agreements need no check: their co-parties are flow partners, which the
+ * pairing rule and the solvers' partner limits already allow.
  */
 export function buildProposals(
   p: PreparedInstance,
@@ -68,8 +75,26 @@ export function buildProposals(
   }
   const ordered = [...links.values()].sort((x, y) => x.from - y.from || x.to - y.to);
   const proposals: ProposedAgreement[] = [];
+  // Co-parties each member will have: its existing ones and its flow partners in this solution
+  // (every link lands in an agreement of both its ends), plus the diagonals of accepted 4-cycles.
+  const coParties = p.existingPartners.map((list) => new Set(list));
+  for (const l of ordered) {
+    coParties[l.from].add(l.to);
+    coParties[l.to].add(l.from);
+  }
+  const rule: CoPartyRule<number> = {
+    conflict: (i, j) =>
+      !membersMayShare(p, i, j)
+        ? `${p.memberIds[i]} and ${p.memberIds[j]} may not share an agreement`
+        : p.existingPartners[i].includes(j)
+          ? `${p.memberIds[i]} and ${p.memberIds[j]} are already co-parties`
+          : undefined,
+  };
+  const acceptable = (parties: readonly number[]) =>
+    parties.every((m) => acceptanceProblems(m, parties, coParties[m], p.partnerLimit[m], rule).length === 0);
   const emit = (kind: ProposedAgreement["kind"], parties: number[], group: Link[]) => {
     for (const l of group) l.used = true;
+    for (const x of parties) for (const y of parties) if (x !== y) coParties[x].add(y);
     proposals.push({
       kind,
       parties: parties.map((m) => p.memberIds[m]),
@@ -95,7 +120,7 @@ export function buildProposals(
       for (const jk of out[ij.to]) {
         if (jk.used || jk.to === i) continue;
         const ki = open(jk.to, i);
-        if (ki) {
+        if (ki && acceptable([i, ij.to, jk.to])) {
           emit("cycle3", [i, ij.to, jk.to], [ij, jk, ki]);
           break;
         }
@@ -110,7 +135,7 @@ export function buildProposals(
         for (const kl of out[jk.to]) {
           if (kl.used || kl.to === i || kl.to === ij.to) continue;
           const li = open(kl.to, i);
-          if (li) {
+          if (li && acceptable([i, ij.to, jk.to, kl.to])) {
             emit("cycle4", [i, ij.to, jk.to, kl.to], [ij, jk, kl, li]);
             break search;
           }

@@ -1,6 +1,5 @@
 import type { Highs } from "highs";
-import type { EdgeSet } from "./candidates";
-import { collectOfferEdges, OfferEdgeScanner } from "./offer-edges";
+import { collectOfferEdges, type EdgeSet, OfferEdgeScanner } from "./candidates";
 import type { PreparedInstance } from "./prepare";
 import type { Multipliers } from "./pricing";
 

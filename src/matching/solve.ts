@@ -1,10 +1,9 @@
 import { assignmentObjective, type FlowAssignment } from "./assignment";
-import type { EdgeSet } from "./candidates";
+import { collectOfferEdges, type EdgeSet, OfferEdgeScanner } from "./candidates";
 import { diveOnSupport } from "./diving";
 import { solveGreedy } from "./greedy";
 import { type Highs, runHighs } from "./highs";
 import { buildMatchingModel } from "./model";
-import { collectOfferEdges, OfferEdgeScanner } from "./offer-edges";
 import { searchPairs } from "./pair-search";
 import { type PreparedInstance, prepareInstance } from "./prepare";
 import { type PricingResult, priceAllPairs, zeroMultipliers } from "./pricing";
@@ -72,112 +71,158 @@ export function solveMatching(
     () => undefined,
     SHORTLIST_FACTOR * Math.max(1, config.maxPartners),
   );
-  const counts = { edges: initial.segmentEdges, pairs: initial.pairs };
   const greedy = solveGreedy(p);
-  const greedyObjective = assignmentObjective(greedy);
-  const greedySeconds = elapsed();
-  if (counts.pairs === 0) {
-    return {
-      proposals: [],
-      report: {
-        method: "exact-mip",
-        status: "empty",
-        objective: 0,
-        lpBound: 0,
-        bound: 0,
-        gap: 0,
-        greedyObjective: 0,
-        solveSeconds: elapsed(),
-        candidateEdges: 0,
-        candidatePairs: 0,
-        modelPairs: 0,
-        notes: [],
-      },
-    };
-  }
-  const notes: string[] = [];
-  const exact = counts.pairs <= config.exactMaxPairs;
-  // Very large instances: the LP with pair variables is out of reach, so the pair search (pairs
-  // chosen first, flows by a fast LP) gives the primal and its pricings give the bound.
-  if (!exact && counts.pairs > config.pairSearchMinPairs) {
-    const search = searchPairs(
-      highs,
-      p,
-      scanner,
-      initial,
-      greedy,
-      PAIR_SEARCH_ROUNDS,
-      SHORTLIST_FACTOR * Math.max(1, config.maxPartners),
-      () => config.timeLimitSeconds - elapsed(),
-      notes,
-    );
-    notes.push(
-      `greedy ${greedyObjective.toFixed(2)} (${greedySeconds.toFixed(1)} s), pair search ${search.rounds} rounds`,
-    );
-    const objective = assignmentObjective(search.best);
-    const bound = Math.max(search.bound, objective);
-    return {
-      proposals: buildProposals(p, search.best),
-      report: {
-        method: "pair-search",
-        status: "feasible",
-        objective,
-        lpBound: search.bound,
-        bound,
-        gap: bound > 0 ? (bound - objective) / bound : 0,
-        greedyObjective,
-        solveSeconds: elapsed(),
-        candidateEdges: counts.edges,
-        candidatePairs: counts.pairs,
-        modelPairs: 0,
-        notes,
-      },
-    };
-  }
-  let lpBound: number;
-  // The best solution known before LP rounding: the greedy baseline, or the pair search's.
-  let start: readonly FlowAssignment[] = greedy;
-  let edges: EdgeSet;
-  let relaxed: Float64Array;
-  if (exact) {
-    edges = collectOfferEdges(p, undefined, scanner);
-    const lp = runHighs(highs, buildMatchingModel(highs, p, edges, { integer: false }).data, {
-      timeLimitSeconds: config.timeLimitSeconds - elapsed(),
-      mipRelativeGap: 0,
-    });
-    lpBound = lp.objective;
-    relaxed = lp.colValue;
-  } else {
-    // A quick incumbent first (pairs by b-matching, flows by LP, no pair variables): its pairs
-    // seed the restricted LP, so that the LP's first round already holds a good solution.
-    const search = searchPairs(
-      highs,
-      p,
-      scanner,
-      initial,
-      greedy,
-      SEED_SEARCH_ROUNDS,
-      SHORTLIST_FACTOR * Math.max(1, config.maxPartners),
-      () => config.timeLimitSeconds - elapsed(),
-      notes,
-    );
-    if (assignmentObjective(search.best) > assignmentObjective(start)) start = search.best;
-    notes.push(`pair search ${assignmentObjective(search.best).toFixed(2)} (at ${elapsed().toFixed(1)} s)`);
-    const generated = generatePairs(
-      highs,
-      p,
-      scanner,
-      initial,
-      start,
-      config.timeLimitSeconds,
-      elapsed,
-      notes,
-    );
-    lpBound = Math.min(generated.bound, search.bound);
-    edges = generated.edges;
-    relaxed = generated.relaxed;
-  }
+  const run: Run = {
+    highs,
+    p,
+    scanner,
+    initial,
+    greedy,
+    greedyObjective: assignmentObjective(greedy),
+    greedySeconds: elapsed(),
+    elapsed,
+    notes: [],
+  };
+  if (initial.pairs === 0) return emptyResult(run);
+  if (initial.pairs <= config.exactMaxPairs) return solveExact(run);
+  if (initial.pairs > config.pairSearchMinPairs) return solveByPairSearch(run);
+  return solveByColumnGeneration(run);
+}
 
+/** What every strategy starts from: the instance, its first pricing and the greedy baseline. */
+interface Run {
+  readonly highs: Highs;
+  readonly p: PreparedInstance;
+  readonly scanner: OfferEdgeScanner;
+  /** Pricing at π = 0: candidate counts, a first bound, each member's best pairs. */
+  readonly initial: PricingResult;
+  readonly greedy: readonly FlowAssignment[];
+  readonly greedyObjective: number;
+  readonly greedySeconds: number;
+  readonly elapsed: () => number;
+  readonly notes: string[];
+}
+
+function emptyResult(run: Run): MatchingResult {
+  return {
+    proposals: [],
+    report: {
+      method: "exact-mip",
+      status: "empty",
+      objective: 0,
+      lpBound: 0,
+      bound: 0,
+      gap: 0,
+      greedyObjective: 0,
+      solveSeconds: run.elapsed(),
+      candidateEdges: 0,
+      candidatePairs: 0,
+      modelPairs: 0,
+      notes: [],
+    },
+  };
+}
+
+/** Small instances: the LP over every candidate edge, rounded and dived, then the exact MIP. */
+function solveExact(run: Run): MatchingResult {
+  const { highs, p } = run;
+  const edges = collectOfferEdges(p, undefined, run.scanner);
+  const lp = runHighs(highs, buildMatchingModel(highs, p, edges, { integer: false }).data, {
+    timeLimitSeconds: p.config.timeLimitSeconds - run.elapsed(),
+    mipRelativeGap: 0,
+  });
+  return improveAndReport(run, true, lp.objective, edges, lp.colValue, run.greedy);
+}
+
+/**
+ * Very large instances: the LP with pair variables is out of reach, so the pair search (pairs
+ * chosen first, flows by a fast LP) gives the primal and its pricings give the bound.
+ */
+function solveByPairSearch(run: Run): MatchingResult {
+  const { p, elapsed, notes } = run;
+  const search = searchPairs(
+    run.highs,
+    p,
+    run.scanner,
+    run.initial,
+    run.greedy,
+    PAIR_SEARCH_ROUNDS,
+    SHORTLIST_FACTOR * Math.max(1, p.config.maxPartners),
+    () => p.config.timeLimitSeconds - elapsed(),
+    notes,
+  );
+  notes.push(
+    `greedy ${run.greedyObjective.toFixed(2)} (${run.greedySeconds.toFixed(1)} s), pair search ${search.rounds} rounds`,
+  );
+  const objective = assignmentObjective(search.best);
+  const bound = Math.max(search.bound, objective);
+  return {
+    proposals: buildProposals(p, search.best),
+    report: {
+      method: "pair-search",
+      status: "feasible",
+      objective,
+      lpBound: search.bound,
+      bound,
+      gap: bound > 0 ? (bound - objective) / bound : 0,
+      greedyObjective: run.greedyObjective,
+      solveSeconds: elapsed(),
+      candidateEdges: run.initial.segmentEdges,
+      candidatePairs: run.initial.pairs,
+      modelPairs: 0,
+      notes,
+    },
+  };
+}
+
+/**
+ * Mid-sized instances: a quick incumbent first (pairs by b-matching, flows by LP, no pair
+ * variables), whose pairs seed column generation, so that the LP's first round already holds a
+ * good solution; then rounding, diving and (when small enough) the restricted MIP.
+ */
+function solveByColumnGeneration(run: Run): MatchingResult {
+  const { p, elapsed, notes } = run;
+  const search = searchPairs(
+    run.highs,
+    p,
+    run.scanner,
+    run.initial,
+    run.greedy,
+    SEED_SEARCH_ROUNDS,
+    SHORTLIST_FACTOR * Math.max(1, p.config.maxPartners),
+    () => p.config.timeLimitSeconds - elapsed(),
+    notes,
+  );
+  const start = assignmentObjective(search.best) > run.greedyObjective ? search.best : run.greedy;
+  notes.push(`pair search ${assignmentObjective(search.best).toFixed(2)} (at ${elapsed().toFixed(1)} s)`);
+  const generated = generatePairs(
+    run.highs,
+    p,
+    run.scanner,
+    run.initial,
+    start,
+    p.config.timeLimitSeconds,
+    elapsed,
+    notes,
+  );
+  const lpBound = Math.min(generated.bound, search.bound);
+  return improveAndReport(run, false, lpBound, generated.edges, generated.relaxed, start);
+}
+
+/**
+ * From an LP solution over `edges`: LP rounding, LP diving and, when the model is as small as an
+ * exact one (a size rule, not the clock), the MIP warm-started from the best of them and `start`.
+ */
+function improveAndReport(
+  run: Run,
+  exact: boolean,
+  lpBound: number,
+  edges: EdgeSet,
+  relaxed: Float64Array,
+  start: readonly FlowAssignment[],
+): MatchingResult {
+  const { highs, p, elapsed, notes } = run;
+  const config = p.config;
   // Primal heuristic: open the pairs the LP likes best, re-solve the flows, round, fill greedily.
   // Nothing to round when the restricted LP stopped before its first solution (time limit).
   const hasLpSolution = relaxed.some((v) => v > 1e-9);
@@ -187,7 +232,7 @@ export function solveMatching(
   const roundedObjective = assignmentObjective(rounded);
   let incumbent = roundedObjective > assignmentObjective(start) ? rounded : start;
   notes.push(
-    `greedy ${greedyObjective.toFixed(2)} (${greedySeconds.toFixed(1)} s), LP rounding ${roundedObjective.toFixed(2)} (at ${elapsed().toFixed(1)} s)`,
+    `greedy ${run.greedyObjective.toFixed(2)} (${run.greedySeconds.toFixed(1)} s), LP rounding ${roundedObjective.toFixed(2)} (at ${elapsed().toFixed(1)} s)`,
   );
   // Second primal heuristic: close over-subscribed members' weakest pairs one LP at a time.
   const dived = hasLpSolution
@@ -199,7 +244,6 @@ export function solveMatching(
 
   let mipStatus: number = highs.constants.modelStatus.notSet;
   let mipDualBound = Number.POSITIVE_INFINITY;
-  // The restricted MIP only when its model is as small as an exact one (a size rule, not the clock).
   if (exact || edges.pairCount <= config.exactMaxPairs) {
     const model = buildMatchingModel(highs, p, edges, { integer: true });
     const mip = runHighs(highs, model.data, {
@@ -214,8 +258,7 @@ export function solveMatching(
     }
     if (mip.status !== highs.constants.modelStatus.optimal) notes.push("MIP stopped at its time limit");
   } else notes.push(`restricted model too large for the MIP (${edges.pairCount} pairs)`);
-  const assignments = incumbent;
-  const objective = assignmentObjective(assignments);
+  const objective = assignmentObjective(incumbent);
   const optimal = exact && mipStatus === highs.constants.modelStatus.optimal;
   // HiGHS' MIP dual bound is a bound on the full problem only when the model holds every pair.
   const bound =
@@ -227,14 +270,14 @@ export function solveMatching(
     lpBound,
     bound: Math.max(bound, objective),
     gap: bound > 0 ? Math.max(0, (bound - objective) / bound) : 0,
-    greedyObjective,
+    greedyObjective: run.greedyObjective,
     solveSeconds: elapsed(),
-    candidateEdges: counts.edges,
-    candidatePairs: counts.pairs,
+    candidateEdges: run.initial.segmentEdges,
+    candidatePairs: run.initial.pairs,
     modelPairs: edges.pairCount,
     notes,
   };
-  return { proposals: buildProposals(p, assignments), report };
+  return { proposals: buildProposals(p, incumbent), report };
 }
 
 /** The greedy baseline on its own, with the same report shape (its bound is not computed). */

@@ -1,12 +1,17 @@
 import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
 import { agreementBookAbi } from "../abi/contracts";
+import { acceptanceProblems } from "../matching/acceptance";
 import type { AgreementTerms } from "./agreements";
 
 /**
  * What a member accepts without a human: proposals whose every flow touching it pays at least
  * `minRate` (flows it receives cost at most `maxRate`), asks at most `maxCapPerEpoch` per flow,
- * involves no counterparty of a `refusedIndustries` industry, and keeps its partners within
- * `maxPartners`. Everything else waits for the CLI.
+ * and that are acceptable by the rule the matching engine builds agreements by
+ * (src/matching/acceptance.ts): no co-party of a `refusedIndustries` industry nor one that
+ * refuses the member's, and at most `maxPartners` co-parties — every other party of its
+ * agreements and of the proposal, with a flow to the member or not. Everything else waits for
+ * the CLI. A policy whose `refusedIndustries` are those its offers exclude accepts every
+ * proposal the engine makes it.
  */
 export interface AutoAcceptPolicy {
   minRate: bigint;
@@ -20,7 +25,8 @@ export type AutoAcceptDecision = { accept: true } | { accept: false; reasons: st
 
 /**
  * Decides on a proposal (pure: no I/O). `industryOf` gives each party's industry code;
- * `currentPartners` the members this member already has Active agreements with.
+ * `refusedBy`, where known, the industries each party refuses (those its offers exclude);
+ * `currentPartners` the co-parties (lower-case addresses) of this member's agreements.
  *
  * @example
  * const decision = decideProposal({ policy, member, proposal, industryOf, currentPartners });
@@ -30,18 +36,19 @@ export function decideProposal({
   member,
   proposal,
   industryOf,
+  refusedBy,
   currentPartners,
 }: {
   policy: AutoAcceptPolicy;
   member: Address;
   proposal: AgreementTerms;
-  industryOf: (party: Address) => number | undefined;
+  industryOf: (party: string) => number | undefined;
+  refusedBy?: (party: string) => readonly number[] | undefined;
   currentPartners: ReadonlySet<string>;
 }): AutoAcceptDecision {
   const me = member.toLowerCase();
   const reasons: string[] = [];
   if (proposal.status !== "Proposed") reasons.push(`status is ${proposal.status}, not Proposed`);
-  if (!proposal.parties.some((p) => p.toLowerCase() === me)) reasons.push("not a party");
   for (const [index, flow] of proposal.flows.entries()) {
     const from = flow.from.toLowerCase();
     const to = flow.to.toLowerCase();
@@ -53,18 +60,16 @@ export function decideProposal({
     if (flow.capPerEpoch > policy.maxCapPerEpoch)
       reasons.push(`flow ${index} cap ${flow.capPerEpoch} > maxCapPerEpoch ${policy.maxCapPerEpoch}`);
   }
-  const partners = new Set(currentPartners);
-  for (const party of proposal.parties) {
-    const p = party.toLowerCase();
-    if (p === me) continue;
-    const industry = industryOf(party);
-    if (industry === undefined) reasons.push(`industry of ${p} unknown`);
-    else if (policy.refusedIndustries.includes(industry))
-      reasons.push(`${p} is in refused industry ${industry}`);
-    partners.add(p);
-  }
-  if (partners.size > policy.maxPartners)
-    reasons.push(`${partners.size} partners > maxPartners ${policy.maxPartners}`);
+  const conflict = (_: string, other: string): string | undefined => {
+    const industry = industryOf(other);
+    if (industry === undefined) return `industry of ${other} unknown`;
+    if (policy.refusedIndustries.includes(industry)) return `${other} is in refused industry ${industry}`;
+    const mine = industryOf(me);
+    if (mine !== undefined && refusedBy?.(other)?.includes(mine)) return `${other} refuses industry ${mine}`;
+    return undefined;
+  };
+  const parties = proposal.parties.map((party) => party.toLowerCase());
+  reasons.push(...acceptanceProblems(me, parties, currentPartners, policy.maxPartners, { conflict }));
   return reasons.length === 0 ? { accept: true } : { accept: false, reasons };
 }
 

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { assignmentObjective } from "../../../src/matching/assignment";
+import { collectOfferEdges } from "../../../src/matching/candidates";
 import { diveOnSupport } from "../../../src/matching/diving";
 import { generateConsortium } from "../../../src/matching/generator";
 import { type Highs, loadMatchingSolver, runHighs } from "../../../src/matching/highs";
 import { buildMatchingModel } from "../../../src/matching/model";
-import { collectOfferEdges } from "../../../src/matching/offer-edges";
 import { type PreparedInstance, prepareInstance } from "../../../src/matching/prepare";
 import { buildProposals } from "../../../src/matching/proposals";
 import { solveMatching } from "../../../src/matching/solve";
@@ -102,6 +102,7 @@ describe("matching LP diving", function () {
     const rounded = note("LP rounding");
     const dived = note("LP diving");
     expect(dived).to.be.greaterThan(0);
-    expect(result.report.objective).to.be.at.least(Math.max(rounded, dived) - 1e-6);
+    // The notes print objectives to 2 decimals.
+    expect(result.report.objective).to.be.at.least(Math.max(rounded, dived) - 0.005);
   });
 });

@@ -92,4 +92,38 @@ describe("matching engine", function () {
     expect(second.report.objective).to.equal(first.report.objective);
     expect(first.proposals.length).to.be.greaterThan(0);
   });
+
+  it("an existing flow uses the offer that can carry it (its segments at its rate), not the first one sharing a segment", () => {
+    const id = (k: number) => `0x${(k + 1).toString(16).padStart(40, "0")}`;
+    const [a, b, c] = [id(0), id(1), id(2)];
+    // a's s0 cannot carry the existing flow a → b (rate 13 < its min 25), s1 can; c only wants
+    // segment 2, which only s1 holds: 1,000 − 400 = 600 referrals are left for c.
+    const instance: MatchingInstance = {
+      members: [a, b, c].map((m, k) => ({
+        id: m,
+        industry: k + 1,
+        creditBalance: 0n,
+        creditLimit: 10n ** 9n,
+      })),
+      supply: [
+        { id: "s0", member: a, segments: 0b001n, capacity: 600, minRate: 25, excludedIndustries: 0n },
+        { id: "s1", member: a, segments: 0b101n, capacity: 1_000, minRate: 11, excludedIndustries: 0n },
+      ],
+      demand: [
+        { id: "d-b", member: b, segments: 0b001n, volume: 400, maxRate: 15, excludedIndustries: 0n },
+        { id: "d-c", member: c, segments: 0b100n, volume: 5_000, maxRate: 100, excludedIndustries: 0n },
+      ],
+      agreements: [
+        {
+          id: "x",
+          parties: [a, b],
+          flows: [{ from: a, to: b, segments: 0b001n, capPerEpoch: 400n, rate: 13n }],
+        },
+      ],
+      history: [],
+    };
+    const { proposals } = solveMatching(highs, instance, DEFAULT_MATCHING_CONFIG);
+    const toC = proposals.flatMap((p) => p.flows).filter((f) => f.from === a && f.to === c);
+    expect(toC.reduce((sum, f) => sum + Number(f.capPerEpoch), 0)).to.equal(600);
+  });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { OfferEdgeScanner } from "../../../src/matching/offer-edges";
+import { OfferEdgeScanner } from "../../../src/matching/candidates";
 import { prepareInstance } from "../../../src/matching/prepare";
 import { type Multipliers, priceAllPairs } from "../../../src/matching/pricing";
 import { SeededRandom } from "../../../src/matching/random";

@@ -80,6 +80,12 @@ export function tinyCase(seed: number, members: number, maxCap: number): TinyCas
   return { instance, config };
 }
 
+/** Whether member m (one supply and one demand offer) excludes industry k: either offer does. */
+export function excludes(c: TinyCase, m: number, k: number): boolean {
+  const bitmap = c.instance.supply[m].excludedIndustries | c.instance.demand[m].excludedIndustries;
+  return ((bitmap >> BigInt(k)) & 1n) === 1n;
+}
+
 /** The issue's rules, written again independently of the engine. */
 export function competes(config: MatchingConfig, a: number, b: number): boolean {
   if (a === b) return config.sameIndustryCompetes;
@@ -118,8 +124,7 @@ export function bruteForceOptimum(c: TinyCase): number {
       const a = supply[i];
       const b = demand[j];
       if (b.maxRate < a.minRate || competes(c.config, members[i].industry, members[j].industry)) continue;
-      if ((a.excludedIndustries >> BigInt(members[j].industry)) & 1n) continue;
-      if ((b.excludedIndustries >> BigInt(members[i].industry)) & 1n) continue;
+      if (excludes(c, i, members[j].industry) || excludes(c, j, members[i].industry)) continue;
       const upper = Math.min(a.capacity, b.volume);
       if (upper <= 0) continue;
       for (let s = 0; s < SEGMENT_COUNT; s++) {
@@ -184,10 +189,27 @@ export function expectValidProposals(c: TinyCase, result: MatchingResult): void 
   const inn = members.map(() => 0);
   const cost = members.map(() => 0);
   const pairTotal = new Map<string, number>();
+  // Co-parties as a member experiences them: every other party of its agreements.
+  const coParties = members.map(() => new Set<string>());
   let surplus = 0;
   for (const proposal of result.proposals) {
     expect(proposal.parties.length).to.be.within(2, 4);
     expect(new Set(proposal.parties).size).to.equal(proposal.parties.length);
+    for (const x of proposal.parties) {
+      for (const y of proposal.parties) {
+        if (x === y) continue;
+        const [i, j] = [index.get(x)!, index.get(y)!];
+        coParties[i].add(y);
+        expect(
+          excludes(c, i, members[j].industry),
+          `${x} shares an agreement with an excluded industry`,
+        ).to.equal(false);
+        expect(
+          competes(c.config, members[i].industry, members[j].industry),
+          "competitors share an agreement",
+        ).to.equal(false);
+      }
+    }
     surplus += proposal.surplus;
     for (const flow of proposal.flows) {
       expect(proposal.parties).to.include(flow.from);
@@ -204,10 +226,8 @@ export function expectValidProposals(c: TinyCase, result: MatchingResult): void 
       expect(competes(c.config, members[i].industry, members[j].industry), "competitors trade").to.equal(
         false,
       );
-      expect((a.excludedIndustries >> BigInt(members[j].industry)) & 1n, "excluded by supplier").to.equal(0n);
-      expect((b.excludedIndustries >> BigInt(members[i].industry)) & 1n, "excluded by recipient").to.equal(
-        0n,
-      );
+      expect(excludes(c, i, members[j].industry), "excluded by supplier").to.equal(false);
+      expect(excludes(c, j, members[i].industry), "excluded by recipient").to.equal(false);
       out[i] += cap;
       inn[j] += cap;
       cost[j] += cap * Number(flow.rate);
@@ -228,6 +248,9 @@ export function expectValidProposals(c: TinyCase, result: MatchingResult): void 
     const headroom = Math.max(0, Number(m.creditLimit + m.creditBalance) / horizon);
     expect(cost[k], `${m.id} over credit headroom`).to.be.at.most(headroom + 1e-6);
     expect(partners[k], `${m.id} over partner limit`).to.be.at.most(m.maxPartners ?? c.config.maxPartners);
+    expect(coParties[k].size, `${m.id} over partner limit (co-parties)`).to.be.at.most(
+      m.maxPartners ?? c.config.maxPartners,
+    );
   });
   expect(surplus).to.be.closeTo(result.report.objective, 1e-6 * Math.max(1, result.report.objective));
 }

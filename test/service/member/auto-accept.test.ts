@@ -3,6 +3,10 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { type Address, createWalletClient, custom } from "viem";
 import { hardhat } from "viem/chains";
+import { generateConsortium } from "../../../src/matching/generator";
+import { loadMatchingSolver } from "../../../src/matching/highs";
+import { solveMatching } from "../../../src/matching/solve";
+import { DEFAULT_MATCHING_CONFIG } from "../../../src/matching/types";
 import { createChainAgreementDirectory } from "../../../src/member/agreements";
 import { acceptProposal, decideProposal } from "../../../src/member/auto-accept";
 import type { Deployed } from "../../contracts/fixtures";
@@ -88,5 +92,64 @@ describe("member node: auto-accept policy", function () {
       currentPartners: new Set(["0x1", "0x2", "0x3"]),
     });
     expect(JSON.stringify(full)).to.include("maxPartners");
+  });
+
+  it("accepts every proposal the matching engine makes to a member whose policy is its offers (100 generated members)", async () => {
+    const highs = await loadMatchingSolver();
+    const { instance } = generateConsortium({ members: 100, seed: 20261222 });
+    const config = { ...DEFAULT_MATCHING_CONFIG, timeLimitSeconds: 20, mipRelativeGap: 0.02 };
+    const { proposals } = solveMatching(highs, instance, config);
+    const industry = new Map(instance.members.map((m) => [m.id.toLowerCase(), m.industry]));
+    const offersOf = (member: string) =>
+      [...instance.supply, ...instance.demand].filter((o) => o.member.toLowerCase() === member);
+    const bitsOf = (bitmap: bigint) => [...Array(256).keys()].filter((k) => (bitmap >> BigInt(k)) & 1n);
+    // Each member's policy: what its offers say (any offer's exclusion refuses the industry).
+    const refused = new Map(
+      instance.members.map((m) => {
+        const id = m.id.toLowerCase();
+        return [id, bitsOf(offersOf(id).reduce((acc, o) => acc | o.excludedIndustries, 0n))];
+      }),
+    );
+    const partners = new Map(instance.members.map((m) => [m.id.toLowerCase(), new Set<string>()]));
+    for (const a of instance.agreements)
+      for (const x of a.parties)
+        for (const y of a.parties) if (x !== y) partners.get(x.toLowerCase())!.add(y.toLowerCase());
+    const refusals: string[] = [];
+    for (const [k, proposal] of proposals.entries()) {
+      const terms = {
+        agreementId: BigInt(k + 1),
+        status: "Proposed" as const,
+        parties: proposal.parties as Address[],
+        flows: proposal.flows.map((f) => ({ ...f, from: f.from as Address, to: f.to as Address })),
+        start: 0n,
+        end: 1n,
+        epochLength: 1n,
+        settleableEpochs: 1n,
+      };
+      for (const party of proposal.parties) {
+        const me = party.toLowerCase();
+        const decision = decideProposal({
+          policy: {
+            minRate: 0n,
+            maxCapPerEpoch: 10n ** 18n,
+            maxPartners:
+              instance.members.find((m) => m.id.toLowerCase() === me)!.maxPartners ?? config.maxPartners,
+            refusedIndustries: refused.get(me)!,
+          },
+          member: party as Address,
+          proposal: terms as never,
+          industryOf: (p) => industry.get(p.toLowerCase()),
+          refusedBy: (p) => refused.get(p.toLowerCase()),
+          currentPartners: partners.get(me)!,
+        });
+        if (!decision.accept)
+          refusals.push(`${proposal.kind} ${k} refused by ${me}: ${decision.reasons.join("; ")}`);
+        else
+          for (const other of proposal.parties)
+            if (other !== party) partners.get(me)!.add(other.toLowerCase());
+      }
+    }
+    expect(proposals.length).to.be.greaterThan(10);
+    expect(refusals, refusals.join("\n")).to.deep.equal([]);
   });
 });
