@@ -4,9 +4,11 @@ import { type Address, createPublicClient, http, type LocalAccount } from "viem"
 import type { FlowPactContractName } from "../chain/contracts";
 import { type Deployment, readDeployment } from "../chain/deployments";
 import { createChainPeerDirectory, type PeerDirectory } from "../member/peer-directory";
+import type { OutboundClient } from "../net";
 import { type AnomalyOptions, detectAnomalies } from "./anomalies";
 import { attestReport } from "./attest";
-import { type DisputeResolution, resolveDisputes } from "./dispute-resolution";
+import { withOutboundClient } from "./batch-proofs";
+import { type DisputeResolution, type ResolveDisputesOptions, resolveDisputes } from "./dispute-resolution";
 import { AuditAttestationError, AuditConfigError } from "./errors";
 import type { Finding } from "./findings";
 import { loadHistory } from "./history-loader";
@@ -41,6 +43,11 @@ export interface RunAuditOptions {
    * other (with an auditor key). Without it and without `nodeUrls`, spot-checks are skipped.
    */
   nodesFromProfiles?: boolean;
+  /**
+   * How members' nodes are reached for proofs (address policy, body cap, timeouts); default:
+   * public addresses only. `createOutboundClient(config.outbound)` honours the configuration.
+   */
+  outbound?: OutboundClient;
   /** Receipt proofs requested per batch (k, default 3). */
   samplesPerBatch?: number;
   randomInt?: (n: number) => number;
@@ -136,6 +143,7 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
       samplesPerBatch: options.samplesPerBatch,
       randomInt: options.randomInt,
       onProgress: options.onProgress,
+      outbound: options.outbound,
     });
     findings.push(...spot.findings);
     proofChecks = spot.checks;
@@ -173,14 +181,19 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
   if (options.resolveDisputes) {
     if (!options.auditor)
       throw new AuditAttestationError("--resolve-disputes needs the AUDITOR key: pass the auditor's account");
-    resolutions = await resolveDisputes(model, {
+    const resolveOptions: ResolveDisputesOptions & { outbound?: OutboundClient } = {
       publicClient,
       rpcUrl: options.rpcUrl,
       auditor: options.auditor,
       domain,
       nodeUrls: nodeUrls ?? {},
       answerDeadlineSeconds: options.answerDeadlineSeconds,
-    });
+      outbound: options.outbound,
+    };
+    // The referrers' nodes are reached under the same policy as the spot-checks.
+    resolutions = options.outbound
+      ? await withOutboundClient(options.outbound, () => resolveDisputes(model, resolveOptions))
+      : await resolveDisputes(model, resolveOptions);
   }
   const html = renderHtmlReport(report, { explorerTxUrl: options.explorerTxUrl, attestation, reportHash });
   const files: RunAuditResult["files"] = {};

@@ -1,4 +1,7 @@
 import type { Address, Hex, LocalAccount } from "viem";
+import { createOutboundClient, type OutboundClient, OutboundError, parseAnswer } from "../net";
+import { batchMismatchSchema, COSIGN_PATH, type CosignRequest, cosignAnswerSchema } from "../protocol/cosign";
+import { peerErrorCode } from "../protocol/wire";
 import type { StoreDriver } from "../store/driver";
 import { type AgreementDirectory, epochEndOf } from "./agreements";
 import { claimBatch } from "./chain/claim-batch";
@@ -24,6 +27,8 @@ export interface CloseEpochsParameters {
   peerDomain: PeerDomain;
   /** Base URL of a member's node (where its `/v1/peer/*` endpoints are), e.g. from its on-chain profile. */
   peerUrl: (member: Address) => string | undefined | Promise<string | undefined>;
+  /** How recipients' nodes are reached (address policy, caps, timeouts); default: public addresses only. */
+  outbound?: OutboundClient;
   /** Tokens live this long: an epoch is closed only once its last token has expired. */
   tokenTtl: bigint;
   /** Seconds after the epoch's end after which an unco-signed batch is claimed instead. */
@@ -131,9 +136,16 @@ type CoSignAnswer =
   | { type: "signed"; signature: Hex }
   | { type: "refused"; reason: string; expected?: { count: string; root: Hex } };
 
-/** Asks the recipient's node to co-sign, with a request signed by this member's key. */
+/** Used when a caller passes no client: public addresses only. */
+const publicOnly = createOutboundClient({ timeoutMs: 30_000 });
+
+/**
+ * Asks the recipient's node to co-sign, with a request signed by this member's key, through the
+ * outbound client (src/net): the answer is parsed with the protocol's schemas, and the reason of a
+ * refusal names the node's error `code` only, never its free text.
+ */
 export async function requestCoSignature(
-  p: Pick<CloseEpochsParameters, "member" | "account" | "peerDomain" | "peerUrl" | "now">,
+  p: Pick<CloseEpochsParameters, "member" | "account" | "peerDomain" | "peerUrl" | "now" | "outbound">,
   recipient: Address,
   batch: Pick<FlowBatch, "agreementId" | "flow" | "epoch" | "count" | "root">,
 ): Promise<CoSignAnswer> {
@@ -147,43 +159,45 @@ export async function requestCoSignature(
     };
   }
   if (!base) return { type: "refused", reason: `no node URL known for recipient ${recipient}` };
-  const path = "/v1/peer/cosign";
-  const body = JSON.stringify({
+  const request: CosignRequest = {
     agreementId: batch.agreementId.toString(),
     flow: batch.flow.toString(),
     epoch: batch.epoch.toString(),
     count: batch.count.toString(),
     root: batch.root,
-  });
+  };
+  const body = JSON.stringify(request);
   const headers = await signPeerRequest({
     account: p.account,
     member: p.member,
     domain: p.peerDomain,
     method: "POST",
-    path,
+    path: COSIGN_PATH,
     body,
     time: p.now(),
   });
-  let response: Response;
   try {
-    response = await fetch(`${base}${path}`, {
+    const answer = await (p.outbound ?? publicOnly).request(`${base}${COSIGN_PATH}`, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
       body,
-      signal: AbortSignal.timeout(30_000),
+      timeoutMs: 30_000,
     });
+    if (answer.status === 200)
+      return {
+        type: "signed",
+        signature: parseAnswer(cosignAnswerSchema, answer.body, "co-signature").signature,
+      };
+    const mismatch = batchMismatchSchema.safeParse(answer.body);
+    const code = peerErrorCode(answer.body);
+    return {
+      type: "refused",
+      reason: `${answer.status}: ${code ?? "no reason given"}`,
+      expected: mismatch.success ? mismatch.data.expected : undefined,
+    };
   } catch (error) {
-    return { type: "refused", reason: `recipient node unreachable: ${(error as Error).message}` };
+    if (error instanceof OutboundError)
+      return { type: "refused", reason: `recipient node unreachable: ${error.shortMessage}` };
+    throw error;
   }
-  const answer = (await response.json().catch(() => ({}))) as {
-    signature?: Hex;
-    message?: string;
-    expected?: { count: string; root: Hex };
-  };
-  if (response.status === 200 && answer.signature) return { type: "signed", signature: answer.signature };
-  return {
-    type: "refused",
-    reason: `${response.status}: ${answer.message ?? "no reason given"}`,
-    expected: answer.expected,
-  };
 }

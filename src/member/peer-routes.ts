@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Address, Hex, LocalAccount } from "viem";
+import { type BatchMismatch, COSIGN_PATH, type CosignAnswer, cosignRequestSchema } from "../protocol/cosign";
 import { signBatch } from "../receipts";
 import type { StoreDriver } from "../store/driver";
 import { type AgreementDirectory, epochEndOf } from "./agreements";
@@ -55,36 +56,38 @@ export interface PeerRoutesOptions {
   now: () => bigint;
 }
 
-const UINT = /^(0|[1-9][0-9]{0,77})$/;
-
 /**
  * Node-to-node endpoints, every one authenticated by the caller's on-chain signer:
- * - `POST /v1/peer/cosign` `{ agreementId, flow, epoch, count, root }` (from the flow's referrer):
- *   the recipient co-signs `Batch(...)` only when count and root equal its own arrival records;
- *   otherwise 409 `batch_mismatch` with `expected` (its count and root) and `difference`.
+ * - `POST /v1/peer/cosign` `{ agreementId, flow, epoch, count, root }` (from the flow's referrer;
+ *   src/protocol/cosign.ts: the body is parsed with `cosignRequestSchema`): the recipient
+ *   co-signs `Batch(...)` only when count and root equal its own arrival records (200
+ *   `CosignAnswer`); otherwise 409 `batch_mismatch` (`BatchMismatch`) with `expected` (its count
+ *   and root) and `difference`.
  *
  * (The auditors' proof API is `POST /audit/proofs`, src/member/audit-proofs.ts.)
  */
 export function registerPeerRoutes(app: FastifyInstance, options: PeerRoutesOptions): void {
   const member = options.member.toLowerCase() as Address;
-  app.post("/v1/peer/cosign", async (request, reply) => {
+  app.post(COSIGN_PATH, async (request, reply) => {
     const sender = await options.auth.authenticate({
       method: request.method,
       url: request.url,
       headers: request.headers,
       rawBody: (request as FastifyRequest & { rawBody?: string }).rawBody ?? "",
     });
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    for (const field of ["agreementId", "flow", "epoch", "count"])
-      if (typeof body[field] !== "string" || !UINT.test(body[field] as string))
-        throw new InvalidRequestError(`${field} must be a decimal string`);
-    if (typeof body.root !== "string" || !/^0x[0-9a-f]{64}$/.test(body.root))
-      throw new InvalidRequestError("root must be 32 bytes of lower-case hex");
-    const agreementId = BigInt(body.agreementId as string);
+    const parsed = cosignRequestSchema.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      const field = String(parsed.error.issues[0]?.path[0] ?? "body");
+      throw new InvalidRequestError(
+        field === "root" ? "root must be 32 bytes of lower-case hex" : `${field} must be a decimal string`,
+      );
+    }
+    const body = parsed.data;
+    const agreementId = BigInt(body.agreementId);
     const flow = Number(body.flow);
-    const epoch = BigInt(body.epoch as string);
-    const count = BigInt(body.count as string);
-    const root = body.root as Hex;
+    const epoch = BigInt(body.epoch);
+    const count = BigInt(body.count);
+    const root: Hex = body.root;
     const terms = await options.agreements.get(agreementId);
     const flowTerms = terms?.flows[flow];
     if (!terms || !flowTerms) throw new UnknownAgreementError(agreementId, flow);
@@ -110,13 +113,14 @@ export function registerPeerRoutes(app: FastifyInstance, options: PeerRoutesOpti
         now: t,
       });
       const error = new BatchMismatchError({ count: own.count, root: own.root }, { count, root });
-      return reply.code(409).send({
+      const mismatch: BatchMismatch = {
         error: error.name,
         code: error.code,
         message: error.shortMessage,
         expected: { count: own.count.toString(), root: own.root },
         difference: (BigInt(own.count) - count).toString(),
-      });
+      };
+      return reply.code(409).send(mismatch);
     }
     const batch = { agreementId, flow, epoch, count, root };
     const signature = await signBatch(options.account, {
@@ -132,6 +136,7 @@ export function registerPeerRoutes(app: FastifyInstance, options: PeerRoutesOpti
       coSignature: signature,
       now: t,
     });
-    return reply.code(200).send({ signature });
+    const answer: CosignAnswer = { signature };
+    return reply.code(200).send(answer);
   });
 }

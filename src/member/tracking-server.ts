@@ -1,6 +1,7 @@
 import fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Address } from "viem";
+import { SESSION_KEY_PATH, type SessionKeyCertificateBody } from "../protocol/session-key";
 import { type AgreementDirectory, type AgreementTerms, epochAt, isSettling } from "./agreements";
 import { drawClickId } from "./click-id";
 import {
@@ -166,7 +167,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
   app.get("/healthz", async () => ({ status: "ok", member }));
 
   // The member's current session key certificate (public): referrers MAC their tokens for it.
-  app.get("/v1/session-key", async (request) => {
+  app.get(SESSION_KEY_PATH, async (request): Promise<SessionKeyCertificateBody> => {
     rateLimited(request, "session-key");
     const { certificate } = issuer.sessionKeys()[0];
     return {

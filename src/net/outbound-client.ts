@@ -13,7 +13,7 @@ import {
 } from "./address-policy";
 import { OutboundError } from "./errors";
 
-/** Default cap on an answer's body: 1 MiB (a proof answer of 1,000 receipts is ~1.5 MB at depth 20: ask fewer). */
+/** Default cap on an answer's body: 1 MiB (a message whose schema allows more passes its own bound per request). */
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 /** Default time for the whole exchange (DNS, connect, request, every byte of the answer). */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -42,6 +42,8 @@ export interface OutboundRequest {
   body?: string;
   /** Overrides the client's total timeout for this request. */
   timeoutMs?: number;
+  /** Overrides the client's body cap, for a message whose schema allows larger answers. */
+  maxBodyBytes?: number;
 }
 
 /** A peer's answer: its status and its body parsed as JSON (undefined when empty or not JSON). */
@@ -77,7 +79,7 @@ const systemResolve = (hostname: string) => dnsLookup(hostname, { all: true, ver
 export function createOutboundClient(options: OutboundClientOptions = {}): OutboundClient {
   const allowPrivate = options.allowPrivateNetworks === true;
   const allowed: NetworkRange[] = (options.allowedNetworks ?? []).map(parseNetworkRange);
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const defaultMaxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const resolve = options.resolve ?? systemResolve;
 
@@ -125,6 +127,7 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
       if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password)
         throw new OutboundError("invalid-url", `${url.protocol} URLs (or credentials in a URL) are refused`);
       const timeoutMs = request.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const maxBodyBytes = request.maxBodyBytes ?? defaultMaxBodyBytes;
       const deadline = Date.now() + timeoutMs;
       const timedOut = () => new OutboundError("timeout", `no complete answer within ${timeoutMs} ms`);
 

@@ -72,6 +72,7 @@ export function registerAuditCommand(program: Command): void {
           const auditor = o.attest || o.resolveDisputes || hasKey ? await ctx.account() : undefined;
           const client = await ctx.client();
           const { runAudit }: typeof import("../../audit/run-audit") = require("../../audit/run-audit");
+          const { createOutboundClient }: typeof import("../../net") = require("../../net");
           const result = await runAudit({
             rpcUrl: config.rpcUrl,
             deployment: client.deployment,
@@ -81,6 +82,8 @@ export function registerAuditCommand(program: Command): void {
             nodeUrls: o.spotChecks && o.node ? Object.fromEntries(o.node) : undefined,
             // Members publish their node's base URL as their profile `uri`: found from the chain.
             nodesFromProfiles: o.spotChecks,
+            // Member-published URLs: public addresses only unless the config allows more.
+            outbound: createOutboundClient(config.outbound),
             samplesPerBatch: Number(o.samples),
             outDir: o.out,
             attest: o.attest === true,

@@ -9,6 +9,7 @@ import {
   startMemberNodes,
 } from "../../../src/member/node";
 import { createChainPeerDirectory } from "../../../src/member/peer-directory";
+import { createOutboundClient } from "../../../src/net";
 import { createStore, type Store } from "../../../src/store/store";
 import {
   createActiveAgreement,
@@ -101,6 +102,8 @@ export async function startCycleNodes({
         // Peers are found through their on-chain profile `uri` (read fresh: tests change them).
         peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
         now: () => fx.clock,
+        // The nodes listen on 127.0.0.1: loopback is allowed explicitly.
+        outbound: createOutboundClient({ allowPrivateNetworks: true }),
         ...node,
       },
       parties.map((party, i) => ({
