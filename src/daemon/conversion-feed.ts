@@ -157,7 +157,7 @@ export function createConversionFeed(options: ConversionFeedOptions): Conversion
       } catch (error) {
         failures.push({
           member: recipient,
-          reason: `row #${i} dropped: ${(error as OutboundError).shortMessage.replace(/^the row is /, "")}`,
+          reason: `row #${i} dropped: ${error instanceof OutboundError ? error.shortMessage.replace(/^the row is /, "") : "malformed"}`,
         });
         continue;
       }

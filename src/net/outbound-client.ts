@@ -236,7 +236,13 @@ function tooLarge(maxBodyBytes: number): OutboundError {
  * const report = parseAnswer(conversionReportSchema, answer.body);
  */
 export function parseAnswer<S extends z.ZodType>(schema: S, body: unknown, what = "answer"): z.infer<S> {
-  const parsed = schema.safeParse(body);
+  let parsed: z.ZodSafeParseResult<z.infer<S>>;
+  try {
+    parsed = schema.safeParse(body);
+  } catch {
+    // A refinement that throws on a hostile value is a malformed answer too.
+    throw new OutboundError("invalid-answer", `the ${what} is malformed`);
+  }
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? issue.path.map(String).join(".").slice(0, 80) : "body";

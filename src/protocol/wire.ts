@@ -13,7 +13,8 @@ export const uintString = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a decimal 
 export const uint64String = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,19})$/, "a decimal uint64")
-  .refine((s) => BigInt(s) < 1n << 64n, "a decimal uint64");
+  // Checks run even after the regex failed: test the digits again before BigInt can throw.
+  .refine((s) => /^[0-9]{1,20}$/.test(s) && BigInt(s) < 1n << 64n, "a decimal uint64");
 
 /** 32 bytes of lower-case hex: Merkle roots, proof siblings, click ids. */
 export const bytes32 = z
