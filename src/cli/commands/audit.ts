@@ -107,7 +107,7 @@ export function registerAuditCommand(program: Command): void {
       "flowpact audit --no-spot-checks --out reports",
       "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --out reports --attest",
       "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --resolve-disputes",
-      "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --node 0xA…=http://10.0.0.7:8600 --samples 10",
+      "FLOWPACT_PRIVATE_KEY=0x… FLOWPACT_ALLOWED_NETWORKS=10.0.0.7 flowpact audit --node 0xA…=http://10.0.0.7:8600 --samples 10",
     ],
   );
 }
