@@ -62,13 +62,3 @@ export function peerErrorCode(body: unknown): string | undefined {
   const parsed = peerErrorSchema.safeParse(body);
   return parsed.success ? parsed.data.code : undefined;
 }
-
-/**
- * A peer-provided string made safe to show: printable ASCII only (anything else, control and
- * escape characters included, becomes "?"), at most `max` characters.
- */
-export function peerText(text: unknown, max = 120): string {
-  if (typeof text !== "string") return "";
-  const clean = text.slice(0, max + 1).replace(/[^\x20-\x7e]/g, "?");
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
