@@ -181,7 +181,9 @@ export async function requestCoSignature(
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
       body,
+      // The recipient rebuilds its own batch before it answers: no byte may move for a while.
       timeoutMs: 30_000,
+      idleTimeoutMs: 30_000,
     });
     if (answer.status === 200)
       return {

@@ -44,6 +44,8 @@ export interface OutboundRequest {
   timeoutMs?: number;
   /** Overrides the client's body cap, for a message whose schema allows larger answers. */
   maxBodyBytes?: number;
+  /** Overrides the client's idle timeout, for a message the peer may think about before answering. */
+  idleTimeoutMs?: number;
 }
 
 /** A peer's answer: its status and its body parsed as JSON (undefined when empty or not JSON). */
@@ -173,8 +175,9 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
           agent: false,
         });
         const totalTimer = setTimeout(() => fail(timedOut()), Math.max(0, deadline - Date.now()));
-        req.setTimeout(idleTimeoutMs, () =>
-          fail(new OutboundError("timeout", `the connection was idle for ${idleTimeoutMs} ms`)),
+        const idleMs = request.idleTimeoutMs ?? idleTimeoutMs;
+        req.setTimeout(idleMs, () =>
+          fail(new OutboundError("timeout", `the connection was idle for ${idleMs} ms`)),
         );
         req.on("error", (error: NodeJS.ErrnoException) =>
           fail(
