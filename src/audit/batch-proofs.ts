@@ -1,13 +1,21 @@
 import { randomBytes } from "node:crypto";
 import type { Hex, LocalAccount } from "viem";
-import { verifyReceiptProof } from "../receipts/receipt-tree";
-import type { AuditedBatch } from "./model";
+import { createOutboundClient, type OutboundClient, OutboundError, parseAnswer } from "../net";
 import {
+  AUDIT_PROOFS_PATH,
+  MAX_PROOF_ANSWER_BYTES,
   MAX_PROOF_INDICES,
   type ProofRequestDomain,
   type ProofResponseBody,
+  proofResponseBodySchema,
   signProofRequest,
-} from "./proof-request";
+} from "../protocol/audit-proofs";
+import { peerErrorCode } from "../protocol/wire";
+import { verifyReceiptProof } from "../receipts/receipt-tree";
+import type { AuditedBatch } from "./model";
+
+/** Used when a caller passes no client: public addresses only. */
+const publicOnly = createOutboundClient();
 
 export interface BatchProofRequestOptions {
   /** The AUDITOR key that signs the request. */
@@ -18,6 +26,11 @@ export interface BatchProofRequestOptions {
   timeoutMs: number;
   /** Unix seconds (the request expires 300 s after it). */
   now: () => bigint;
+  /**
+   * How member nodes are reached (address policy, body cap, idle timeout); default: public
+   * addresses only. The local demo and tests pass one that allows private networks.
+   */
+  outbound?: OutboundClient;
 }
 
 /** A receipt the node proved into the batch's on-chain root. */
@@ -28,7 +41,9 @@ export interface ProvenReceipt {
 
 /** What the referrer's node made of one signed proof request. */
 export type BatchProofAnswer =
+  /** No usable answer: refused address, redirect, timeout, too large, not the protocol's message. */
   | { kind: "unreachable"; error: string }
+  /** A 4xx/5xx; `answer` is the node's error `code` when it gave a well-formed one, else "". */
   | { kind: "refused"; status: number; answer: string }
   | {
       kind: "answered";
@@ -42,7 +57,9 @@ export type BatchProofAnswer =
  * Asks a batch's referrer's node for the receipt proofs at `indices` (one signed ProofRequest per
  * `MAX_PROOF_INDICES` positions) and verifies each against the root committed on chain. A wrong
  * proof, a missing position or a click shown twice is a problem, never a crash; the node's own
- * opinion of its root is checked, not trusted.
+ * opinion of its root is checked, not trusted. Only an answer that parses as the protocol's
+ * message can be evidence: one that is slow, oversized or malformed is `unreachable`, so a
+ * timeout never reads as a wrong proof.
  *
  * @example
  * const answer = await requestBatchProofs(batch, [0, 4, 9], { auditor, domain, url, timeoutMs: 5_000, now });
@@ -67,33 +84,28 @@ export async function requestBatchProofs(
       nonce: `0x${randomBytes(32).toString("hex")}`,
       expiresAt: options.now() + 300n,
     });
-    let response: Response;
+    let answer: ProofResponseBody;
     try {
-      response = await fetch(`${options.url}/audit/proofs`, {
+      const reply = await (options.outbound ?? publicOnly).request(`${options.url}${AUDIT_PROOFS_PATH}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        timeoutMs: options.timeoutMs,
+        maxBodyBytes: MAX_PROOF_ANSWER_BYTES,
       });
+      if (reply.status !== 200)
+        return { kind: "refused", status: reply.status, answer: peerErrorCode(reply.body) ?? "" };
+      answer = parseAnswer(proofResponseBodySchema, reply.body, "proof answer");
     } catch (error) {
-      return { kind: "unreachable", error: (error as Error).message };
+      if (error instanceof OutboundError) return { kind: "unreachable", error: error.shortMessage };
+      throw error;
     }
-    if (!response.ok) {
-      const answer = (await response.text().catch(() => "")).slice(0, 200);
-      return { kind: "refused", status: response.status, answer };
-    }
-    let answer: ProofResponseBody;
-    try {
-      answer = (await response.json()) as ProofResponseBody;
-    } catch {
-      answer = { proofs: [] } as unknown as ProofResponseBody;
-    }
-    if (typeof answer.root === "string" && answer.root.toLowerCase() !== batch.root.toLowerCase())
+    if (answer.root !== batch.root.toLowerCase())
       problems.push(`the node's root ${answer.root} is not the root ${batch.root} committed on chain`);
-    const byIndex = new Map((Array.isArray(answer.proofs) ? answer.proofs : []).map((p) => [p.index, p]));
+    const byIndex = new Map(answer.proofs.map((p) => [p.index, p]));
     for (const index of chunk) {
       const proof = byIndex.get(index);
-      if (!proof || typeof proof.clickId !== "string" || !Array.isArray(proof.proof)) {
+      if (!proof) {
         problems.push(`no proof for receipt #${index}`);
         continue;
       }

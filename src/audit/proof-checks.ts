@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import { type Address, getAddress, type LocalAccount } from "viem";
+import type { OutboundClient } from "../net";
 import { requestBatchProofs } from "./batch-proofs";
 import { type Finding, finding } from "./findings";
 import type { AuditedBatch, AuditModel } from "./model";
@@ -17,6 +18,11 @@ export interface SpotCheckOptions {
   /** Random integer in [0, n): the sample must be the auditor's choice, never the node's. */
   randomInt?: (n: number) => number;
   timeoutMs?: number;
+  /**
+   * How member nodes are reached (address policy, body cap, idle timeout); default: public
+   * addresses only (see src/net/outbound-client.ts).
+   */
+  outbound?: OutboundClient;
   /** Requests in flight at once. */
   concurrency?: number;
   /** Unix seconds (request expiry is counted from it). */
@@ -40,7 +46,13 @@ export interface BatchProofCheck {
  * k receipt proofs at random positions (signed as AUDITOR) and verifies each against the root
  * committed on chain. A wrong proof, or a click id that shows up in two batches (the same receipt
  * paid twice, e.g. replayed in a later epoch), is a violation; a node that cannot be reached or
- * refuses is an anomaly — never a crash.
+ * refuses is an anomaly — never a crash. Only an answer that parses as the protocol's message is
+ * judged: a slow, oversized or malformed one counts as unreachable, never as fraud.
+ *
+ * One pass asks each node once before it asks it again: the first batch of a referrer probes its
+ * node alone, and when that (or any later request) finds it unreachable, the referrer's
+ * remaining batches are not asked in this pass (a silent node costs one timeout, not one per
+ * batch).
  *
  * @example
  * const { findings } = await spotCheckProofs(model, { auditor, domain: { chainId, settlement }, nodeUrls });
@@ -63,6 +75,25 @@ export async function spotCheckProofs(
   const seenClicks = new Map<string, { batch: AuditedBatch; index: number }>();
   const batches = model.batches.filter((b) => b.count > 0n);
   let done = 0;
+  /** Per referrer: its node's first answer (true: reachable), which its other batches wait for. */
+  const probes = new Map<string, Promise<boolean>>();
+  /** Referrers whose node was unreachable in this pass: not asked again. */
+  const down = new Set<string>();
+
+  const markUnreachable = (batch: AuditedBatch, indices: number, error: string) => {
+    const entry = unreachable.get(batch.referrer) ?? { batches: [], error };
+    entry.batches.push(`${batch.agreementId}/${batch.flow}/${batch.epoch}`);
+    unreachable.set(batch.referrer, entry);
+    checks.push({
+      agreementId: batch.agreementId,
+      flow: batch.flow,
+      epoch: batch.epoch,
+      referrer: batch.referrer,
+      requested: indices,
+      verified: 0,
+      outcome: "unreachable",
+    });
+  };
 
   const checkBatch = async (batch: AuditedBatch): Promise<void> => {
     const label = `batch (agreement ${batch.agreementId}, flow ${batch.flow}, epoch ${batch.epoch})`;
@@ -79,25 +110,34 @@ export async function spotCheckProofs(
       return;
     }
     const indices = sample(Number(batch.count), k, draw);
+    const node = batch.referrer.toLowerCase();
+    const probe = probes.get(node);
+    if (probe) await probe;
+    if (down.has(node)) {
+      markUnreachable(batch, 0, unreachable.get(batch.referrer)?.error ?? "unreachable");
+      return;
+    }
+    let reachable!: (up: boolean) => void;
+    if (!probe) probes.set(node, new Promise<boolean>((resolve) => (reachable = resolve)));
     const answer = await requestBatchProofs(batch, indices, {
       auditor: options.auditor,
       domain: options.domain,
       url,
       timeoutMs,
       now,
-    });
+      outbound: options.outbound,
+    }).catch((error: Error) => ({ kind: "unreachable" as const, error: error.message.split("\n")[0] }));
+    if (answer.kind === "unreachable") down.add(node);
+    if (!probe) reachable(answer.kind !== "unreachable");
     if (answer.kind === "unreachable") {
-      const entry = unreachable.get(batch.referrer) ?? { batches: [], error: answer.error };
-      entry.batches.push(`${batch.agreementId}/${batch.flow}/${batch.epoch}`);
-      unreachable.set(batch.referrer, entry);
-      checks.push({ ...base, requested: indices.length, verified: 0, outcome: "unreachable" });
+      markUnreachable(batch, indices.length, answer.error);
       return;
     }
     if (answer.kind === "refused") {
       findings.push(
         finding(
           "proof-node-refused",
-          `${label}: the node of ${batch.referrer} answered ${answer.status} to a signed AUDITOR proof request`,
+          `${label}: the node of ${batch.referrer} answered ${answer.status}${answer.answer ? ` (${answer.answer})` : ""} to a signed AUDITOR proof request`,
           {
             referrer: batch.referrer,
             node: url,

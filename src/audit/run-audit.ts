@@ -4,6 +4,7 @@ import { type Address, createPublicClient, http, type LocalAccount } from "viem"
 import type { FlowPactContractName } from "../chain/contracts";
 import { type Deployment, readDeployment } from "../chain/deployments";
 import { createChainPeerDirectory, type PeerDirectory } from "../member/peer-directory";
+import type { OutboundClient } from "../net";
 import { type AnomalyOptions, detectAnomalies } from "./anomalies";
 import { attestReport } from "./attest";
 import { type DisputeResolution, resolveDisputes } from "./dispute-resolution";
@@ -41,6 +42,11 @@ export interface RunAuditOptions {
    * other (with an auditor key). Without it and without `nodeUrls`, spot-checks are skipped.
    */
   nodesFromProfiles?: boolean;
+  /**
+   * How members' nodes are reached for proofs (address policy, body cap, timeouts); default:
+   * public addresses only. `createOutboundClient(config.outbound)` honours the configuration.
+   */
+  outbound?: OutboundClient;
   /** Receipt proofs requested per batch (k, default 3). */
   samplesPerBatch?: number;
   randomInt?: (n: number) => number;
@@ -131,6 +137,7 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
       samplesPerBatch: options.samplesPerBatch,
       randomInt: options.randomInt,
       onProgress: options.onProgress,
+      outbound: options.outbound,
     });
     findings.push(...spot.findings);
     proofChecks = spot.checks;

@@ -23,6 +23,8 @@ export const CONFIG_ENV = {
   FLOWPACT_FINALITY_DEPTH: "indexer.finalityDepth",
   FLOWPACT_LOG_RANGE: "indexer.logRange",
   FLOWPACT_POLL_INTERVAL_MS: "indexer.pollIntervalMs",
+  FLOWPACT_ALLOW_PRIVATE_NETWORKS: "outbound.allowPrivateNetworks",
+  FLOWPACT_ALLOWED_NETWORKS: "outbound.allowedNetworks",
 } as const;
 
 const NUMERIC_FIELDS = new Set([
@@ -32,6 +34,9 @@ const NUMERIC_FIELDS = new Set([
   "indexer.logRange",
   "indexer.pollIntervalMs",
 ]);
+const BOOLEAN_FIELDS = new Set(["outbound.allowPrivateNetworks"]);
+/** Comma-separated lists. */
+const LIST_FIELDS = new Set(["outbound.allowedNetworks"]);
 const SECRET_FIELDS = new Set(["privateKey", "keystorePassword", "databaseUrl", "operatorToken"]);
 
 export const CONFIG_FILE_NAME = "flowpact.config.json";
@@ -82,6 +87,18 @@ function envLayer(env: NodeJS.ProcessEnv, issues: ConfigIssue[]): Layer {
       }
       value = Number(raw);
     }
+    if (BOOLEAN_FIELDS.has(field)) {
+      if (!/^\s*(1|0|true|false)\s*$/i.test(raw)) {
+        issues.push({ source: name, message: `must be 1, 0, true or false, got ${JSON.stringify(raw)}` });
+        continue;
+      }
+      value = /^\s*(1|true)\s*$/i.test(raw);
+    }
+    if (LIST_FIELDS.has(field))
+      value = raw
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== "");
     layer.values[field] = value;
     layer.sources[field] = name;
   }

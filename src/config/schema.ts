@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseNetworkRange } from "../net/address-policy";
 
 const hex32 = /^0x[0-9a-fA-F]{64}$/;
 
@@ -60,14 +61,35 @@ export const flowPactConfigSchema = z.object({
     /** Milliseconds between head polls when following the chain. */
     pollIntervalMs: z.number().int().min(50).max(600_000),
   }),
+  /** How member-published URLs (profile `uri`s) are reached: src/net/outbound-client.ts. */
+  outbound: z.object({
+    /**
+     * Let nodes, the daemon and the auditor reach loopback, private and link-local addresses
+     * (a local consortium, tests). Off by default: a member could otherwise point them at internal
+     * services. Metadata, multicast and reserved addresses stay refused.
+     */
+    allowPrivateNetworks: z.boolean(),
+    /** CIDR ranges reachable whatever their kind, e.g. a consortium VPN `["10.20.0.0/16"]`. */
+    allowedNetworks: z.array(
+      z.string().refine((cidr) => {
+        try {
+          parseNetworkRange(cidr);
+          return true;
+        } catch {
+          return false;
+        }
+      }, "must be an IP address or CIDR range, e.g. 10.20.0.0/16"),
+    ),
+  }),
 });
 
 export type FlowPactConfig = z.infer<typeof flowPactConfigSchema>;
 
 /** What a caller (CLI flags, tests) may override: any field, nested fields partially. */
-export type FlowPactConfigOverrides = Partial<Omit<FlowPactConfig, "indexer" | "dashboard">> & {
+export type FlowPactConfigOverrides = Partial<Omit<FlowPactConfig, "indexer" | "dashboard" | "outbound">> & {
   indexer?: Partial<FlowPactConfig["indexer"]>;
   dashboard?: Partial<FlowPactConfig["dashboard"]>;
+  outbound?: Partial<FlowPactConfig["outbound"]>;
 };
 
 export const DEFAULT_CONFIG = {
@@ -77,4 +99,5 @@ export const DEFAULT_CONFIG = {
   trustProxy: [],
   dashboard: { allowedHosts: [] },
   indexer: { confirmations: 0, finalityDepth: 64, logRange: 2_000, pollIntervalMs: 1_000 },
+  outbound: { allowPrivateNetworks: false, allowedNetworks: [] as string[] },
 } as const;

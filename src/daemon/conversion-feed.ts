@@ -3,9 +3,16 @@ import type { Address, LocalAccount, PublicClient } from "viem";
 import { agreementBookAbi } from "../abi/contracts";
 import { type AgreementDirectory, createChainAgreementDirectory } from "../member/agreements";
 import { readBatch } from "../member/chain/read-batch";
-import { CONVERSION_REPORT_PATH, type ConversionReport } from "../member/conversion-report";
 import { signPeerRequest } from "../member/peer-auth";
 import { createChainPeerDirectory, type PeerDirectory } from "../member/peer-directory";
+import { createOutboundClient, type OutboundClient, OutboundError, parseAnswer } from "../net";
+import {
+  CONVERSION_REPORT_PATH,
+  type ConversionReportRow,
+  conversionReportEnvelopeSchema,
+  conversionReportRowSchema,
+} from "../protocol/conversion-report";
+import { peerErrorCode } from "../protocol/wire";
 import type { ConversionSource } from "./instance";
 
 /** How one refresh went, recipient by recipient (for the daemon's log). */
@@ -16,6 +23,7 @@ export interface ConversionFeedRefresh {
   reported: number;
   /** Directed pairs × segments that now have a conversion count. */
   pairs: number;
+  /** Recipients not heard, and malformed rows dropped (one entry each; the rest of a report counts). */
   failures: Array<{ member: Address; reason: string }>;
 }
 
@@ -35,6 +43,11 @@ export interface ConversionFeedOptions {
    */
   settledOnly?: boolean;
   timeoutMs?: number;
+  /**
+   * How recipients' nodes are reached (address policy, body cap, timeouts); default: public
+   * addresses only (see src/net/outbound-client.ts).
+   */
+  outbound?: OutboundClient;
   /** Unix seconds, for the request signature. */
   now?: () => bigint;
 }
@@ -85,6 +98,7 @@ export function createConversionFeed(options: ConversionFeedOptions): Conversion
     });
   const settledOnly = options.settledOnly ?? true;
   const now = options.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+  const outbound = options.outbound ?? createOutboundClient();
   const settlement = { publicClient: options.publicClient, settlement: options.contracts.Settlement };
   /** Settled batches never change: remembered across refreshes. */
   const settled = new Set<string>();
@@ -101,7 +115,8 @@ export function createConversionFeed(options: ConversionFeedOptions): Conversion
     return true;
   }
 
-  async function fetchReport(recipient: Address): Promise<ConversionReport> {
+  /** The recipient's report rows (each still to be parsed), or throws why there is none. */
+  async function fetchReport(recipient: Address): Promise<unknown[]> {
     const base = await peers.nodeUrl(recipient);
     if (!base) throw new Error("its profile uri is not an http(s) node URL");
     // The recipient is in the signed path: the request is good at that member's node only; the
@@ -116,15 +131,46 @@ export function createConversionFeed(options: ConversionFeedOptions): Conversion
       path,
       time: now(),
     });
-    const response = await fetch(`${base}${path}`, {
+    const answer = await outbound.request(`${base}${path}`, {
       headers,
-      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      timeoutMs: options.timeoutMs ?? 10_000,
     });
-    if (!response.ok)
-      throw new Error(`${response.status} ${(await response.text().catch(() => "")).slice(0, 200)}`);
-    const report = (await response.json()) as ConversionReport;
-    if (!report || !Array.isArray(report.rows)) throw new Error("the answer is not a conversion report");
-    return report;
+    if (answer.status !== 200) throw new Error(`${answer.status} ${peerErrorCode(answer.body) ?? ""}`.trim());
+    const report = parseAnswer(conversionReportEnvelopeSchema, answer.body, "conversion report");
+    if (report.member.toLowerCase() !== recipient.toLowerCase())
+      throw new Error("the report is another member's");
+    return report.rows;
+  }
+
+  /** One recipient's rows summed per directed pair and segment; malformed rows go to `failures`. */
+  async function tally(
+    recipient: Address,
+    flows: Map<string, { from: string; to: string; segments: bigint }>,
+    rows: unknown[],
+    failures: ConversionFeedRefresh["failures"],
+  ): Promise<Map<string, number>> {
+    const mine = new Map<string, number>();
+    for (const [i, raw] of rows.entries()) {
+      let row: ConversionReportRow;
+      try {
+        row = parseAnswer(conversionReportRowSchema, raw, "row");
+      } catch (error) {
+        failures.push({
+          member: recipient,
+          reason: `row #${i} dropped: ${error instanceof OutboundError ? error.shortMessage.replace(/^the row is /, "") : "malformed"}`,
+        });
+        continue;
+      }
+      const flow = flows.get(`${row.agreementId}/${row.flow}`);
+      if (!flow) continue;
+      if (settledOnly && !(await isSettled(BigInt(row.agreementId), row.flow, BigInt(row.epoch)))) continue;
+      const segments = segmentsOf(flow.segments);
+      for (const segment of segments) {
+        const key = `${flow.from}|${flow.to}|${segment}`;
+        mine.set(key, (mine.get(key) ?? 0) + row.conversions / segments.length);
+      }
+    }
+    return mine;
   }
 
   return {
@@ -149,27 +195,21 @@ export function createConversionFeed(options: ConversionFeedOptions): Conversion
       const failures: ConversionFeedRefresh["failures"] = [];
       let reported = 0;
       for (const [recipient, flows] of byRecipient) {
-        let report: ConversionReport;
+        let rows: unknown[];
         try {
-          report = await fetchReport(recipient as Address);
+          rows = await fetchReport(recipient as Address);
         } catch (error) {
-          failures.push({ member: recipient as Address, reason: (error as Error).message.split("\n")[0] });
+          const reason = error instanceof OutboundError ? error.shortMessage : (error as Error).message;
+          failures.push({ member: recipient as Address, reason: reason.split("\n")[0] });
           continue;
         }
         reported++;
-        const mine = new Map<string, number>();
-        for (const row of report.rows) {
-          const flow = flows.get(`${row.agreementId}/${row.flow}`);
-          if (!flow || !Number.isFinite(row.conversions) || row.conversions < 0) continue;
-          if (settledOnly && !(await isSettled(BigInt(row.agreementId), Number(row.flow), BigInt(row.epoch))))
-            continue;
-          const segments = segmentsOf(flow.segments);
-          for (const segment of segments) {
-            const key = `${flow.from}|${flow.to}|${segment}`;
-            mine.set(key, (mine.get(key) ?? 0) + row.conversions / segments.length);
-          }
+        try {
+          lastByRecipient.set(recipient, await tally(recipient as Address, flows, rows, failures));
+        } catch (error) {
+          // A chain read failed while checking this recipient's epochs: its last report stands.
+          failures.push({ member: recipient as Address, reason: (error as Error).message.split("\n")[0] });
         }
-        lastByRecipient.set(recipient, mine);
       }
       const next = new Map<string, number>();
       for (const mine of lastByRecipient.values()) for (const [key, n] of mine) next.set(key, n);

@@ -4,6 +4,7 @@ import type { Address, LocalAccount } from "viem";
 import { serializeAuditReport } from "../audit/report";
 import { runAudit } from "../audit/run-audit";
 import type { Deployment } from "../chain/deployments";
+import { createOutboundClient } from "../net";
 
 export interface DemoAuditorOptions {
   rpcUrl: string;
@@ -33,6 +34,8 @@ export interface DemoAuditor {
  */
 export function startDemoAuditor(options: DemoAuditorOptions): DemoAuditor {
   const counters: DemoAuditor["counters"] = { audits: 0, resolved: 0 };
+  // The demo's member nodes listen on 127.0.0.1: the one place loopback is allowed explicitly.
+  const outbound = createOutboundClient({ allowPrivateNetworks: true });
   mkdirSync(options.reportDir, { recursive: true });
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -55,6 +58,7 @@ export function startDemoAuditor(options: DemoAuditorOptions): DemoAuditor {
           deployment: options.deployment,
           auditor: options.auditor,
           nodeUrls: options.nodeUrls(),
+          outbound,
           samplesPerBatch: 3,
           attest: true,
           resolveDisputes: true,

@@ -75,6 +75,8 @@ export function startDemoMatcher(options: {
       trustProxy: [],
       dashboard: { allowedHosts: [] },
       indexer: { confirmations: 0, finalityDepth: 16, logRange: 2_000, pollIntervalMs: 500 },
+      // The demo's member nodes listen on 127.0.0.1.
+      outbound: { allowPrivateNetworks: true, allowedNetworks: [] },
     },
     schedule: options.schedule,
     matching: options.matching,

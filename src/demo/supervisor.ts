@@ -10,6 +10,7 @@ import type { ProposalSchedule } from "../daemon/propose";
 import { createIndexer } from "../indexer";
 import type { MatchingConfig } from "../matching/types";
 import { type MemberNodes, startMemberNodes } from "../member/node";
+import { createOutboundClient } from "../net";
 import type { Queryable } from "../store/driver";
 import { createStore, type Store } from "../store/store";
 import { buildDashboard } from "../web/build";
@@ -242,6 +243,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         now: clock.now,
         claimAfter: 10n,
         peerUrl: (member) => nodes?.nodes.find((n) => n.member.toLowerCase() === member.toLowerCase())?.url,
+        // The demo's nodes listen on 127.0.0.1: loopback is allowed here explicitly.
+        outbound: createOutboundClient({ allowPrivateNetworks: true }),
       },
       state.members.map((member) => ({
         member,

@@ -1,12 +1,14 @@
 import { type Address, type Hex, isAddressEqual, type LocalAccount } from "viem";
+import { createOutboundClient, type OutboundClient } from "../net";
+import { ACKNOWLEDGEMENT_PATH, type AcknowledgementMessage } from "../protocol/cosign";
 import { recoverBatchSigner, signBatch } from "../receipts";
 import type { Queryable } from "../store/driver";
 import type { AgreementDirectory } from "./agreements";
 import { buildFlowBatch, type FlowBatch } from "./flow-batch";
 import { type PeerDomain, signPeerRequest } from "./peer-auth";
 
-/** Where a recipient sends its acknowledgements: the referrer's node. */
-export const ACKNOWLEDGEMENT_PATH = "/v1/peer/acknowledgements";
+/** Used when a caller passes no client: public addresses only. */
+const publicOnly = createOutboundClient();
 
 /**
  * A recipient's signed running state of one flow's epoch: `count` arrivals with receipts root
@@ -160,7 +162,8 @@ export function createAcknowledger(p: {
   peerDomain: PeerDomain;
   peerUrl: (member: Address) => string | undefined | Promise<string | undefined>;
   now: () => bigint;
-  timeoutMs?: number;
+  /** How referrers' nodes are reached (address policy, caps, timeouts); default: public addresses only. */
+  outbound?: OutboundClient;
 }) {
   const marked = new Map<string, FlowKey>();
   const lastSent = new Map<string, bigint>();
@@ -199,21 +202,22 @@ async function sendAcknowledgement(
     peerDomain: PeerDomain;
     peerUrl: (member: Address) => string | undefined | Promise<string | undefined>;
     now: () => bigint;
-    timeoutMs?: number;
+    outbound?: OutboundClient;
   },
   referrer: Address,
   a: SignedAcknowledgement,
 ): Promise<void> {
   const base = await p.peerUrl(referrer);
   if (!base) throw new Error(`no node URL known for referrer ${referrer}`);
-  const body = JSON.stringify({
+  const message: AcknowledgementMessage = {
     agreementId: a.agreementId.toString(),
     flow: a.flow.toString(),
     epoch: a.epoch.toString(),
     count: a.count.toString(),
     root: a.root,
     signature: a.signature,
-  });
+  };
+  const body = JSON.stringify(message);
   const headers = await signPeerRequest({
     account: p.account,
     member: p.member,
@@ -223,15 +227,11 @@ async function sendAcknowledgement(
     body,
     time: p.now(),
   });
-  const response = await fetch(`${base}${ACKNOWLEDGEMENT_PATH}`, {
+  const answer = await (p.outbound ?? publicOnly).request(`${base}${ACKNOWLEDGEMENT_PATH}`, {
     method: "POST",
     headers: { ...headers, "content-type": "application/json" },
     body,
-    redirect: "error",
-    signal: AbortSignal.timeout(p.timeoutMs ?? 5_000),
+    timeoutMs: 5_000,
   });
-  // The answer is not needed: drain at most a little of it.
-  await response.body?.cancel().catch(() => {});
-  if (response.status !== 200 && response.status !== 202)
-    throw new Error(`the referrer's node answered ${response.status}`);
+  if (answer.status !== 200) throw new Error(`the referrer's node answered ${answer.status}`);
 }

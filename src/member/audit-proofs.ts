@@ -1,6 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import type { Address } from "viem";
-import { MAX_PROOF_INDICES, type ProofResponseBody, verifyProofRequest } from "../audit/proof-request";
+import {
+  AUDIT_PROOFS_PATH,
+  MAX_PROOF_INDICES,
+  type ProofResponseBody,
+  verifyProofRequest,
+} from "../protocol/audit-proofs";
 import type { StoreDriver } from "../store/driver";
 import { InvalidRequestError, MemberNodeError } from "./errors";
 import { buildFlowBatch, SUBMITTED_BATCH_STATUSES_SQL } from "./flow-batch";
@@ -10,7 +15,7 @@ export class UnauthenticatedAuditorError extends MemberNodeError {
   override name = "UnauthenticatedAuditorError";
   constructor(reason: string) {
     super(`proof request is not authenticated: ${reason}`, 401, "auditor_unauthenticated", {
-      advice: "Sign a fresh ProofRequest with the auditor's key (src/audit/proof-request.ts).",
+      advice: "Sign a fresh ProofRequest with the auditor's key (src/protocol/audit-proofs.ts).",
     });
   }
 }
@@ -47,7 +52,9 @@ export interface AuditProofRouteOptions {
 }
 
 /**
- * The auditor's proof API, exactly the protocol of src/audit/proof-request.ts:
+ * The auditor's proof API, exactly the protocol of src/protocol/audit-proofs.ts (the body is
+ * parsed with `proofRequestBodySchema`, the answer is a `ProofResponseBody`, the auditor's client
+ * parses it with `proofResponseBodySchema`):
  * `POST /audit/proofs` `{ request, signature }`, the EIP-712 `ProofRequest` signed by an account
  * holding AUDITOR_ROLE (domain "FlowPact Audit", bound to chain id, Settlement, a nonce and an
  * expiry). Answers, for each requested position of a batch this member submitted as referrer,
@@ -65,7 +72,7 @@ export function registerAuditProofRoute(app: FastifyInstance, options: AuditProo
   /** Nonces seen, until their request expires: a captured request cannot be replayed. */
   const seen = new Map<string, bigint>();
 
-  app.post("/audit/proofs", async (request): Promise<ProofResponseBody> => {
+  app.post(AUDIT_PROOFS_PATH, async (request): Promise<ProofResponseBody> => {
     const body = request.body as { request?: { indices?: unknown } } | undefined;
     const indices = body?.request?.indices;
     if (Array.isArray(indices) && indices.length > MAX_PROOF_INDICES)
@@ -80,7 +87,7 @@ export function registerAuditProofRoute(app: FastifyInstance, options: AuditProo
     if (!checked.ok) {
       if (checked.reason === "malformed")
         throw new InvalidRequestError(
-          "the body is not a signed ProofRequest (see src/audit/proof-request.ts)",
+          "the body is not a signed ProofRequest (see src/protocol/audit-proofs.ts)",
         );
       if (checked.reason === "not-auditor")
         throw new NotAuditorError(

@@ -1,26 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import type { Address } from "viem";
+import { CONVERSION_REPORT_PATH, type ConversionReport } from "../protocol/conversion-report";
 import type { StoreDriver } from "../store/driver";
 import { ForbiddenPeerError, InvalidRequestError } from "./errors";
 import type { PeerAuthenticator } from "./peer-auth";
 
-/** Path of the recipient's conversion report (what the matching daemon's conversion feed reads). */
-export const CONVERSION_REPORT_PATH = "/v1/reports/conversions";
-
-/** Arrivals and conversions this member recorded as recipient for one (agreement, flow, epoch). */
-export interface ConversionReportRow {
-  agreementId: string;
-  flow: number;
-  epoch: string;
-  arrivals: number;
-  conversions: number;
-}
-
-export interface ConversionReport {
-  /** The recipient that recorded these counts. */
-  member: Address;
-  rows: ConversionReportRow[];
-}
+export {
+  CONVERSION_REPORT_PATH,
+  type ConversionReport,
+  type ConversionReportRow,
+} from "../protocol/conversion-report";
 
 /**
  * `GET /v1/reports/conversions?recipient=<this member>[&agreementId=N]`: counts only — arrivals
@@ -29,7 +18,8 @@ export interface ConversionReport {
  * node-request scheme of peer-auth.ts: chain id, Consortium, method, path with query, time and
  * body hash, unreplayable); `recipient` is part of the signed path, so a request made for one
  * member's node is refused by every other. The matching daemon weighs its proposals with these
- * conversion rates.
+ * conversion rates. The answer is a `ConversionReport` of src/protocol/conversion-report.ts, the
+ * schema the daemon's feed parses it with.
  */
 export function registerConversionReportRoute(
   app: FastifyInstance,

@@ -1,4 +1,7 @@
 import type { Address, Hex, LocalAccount } from "viem";
+import { createOutboundClient, type OutboundClient, OutboundError, parseAnswer } from "../net";
+import { COSIGN_PATH, type CosignRequest, cosignAnswerSchema } from "../protocol/cosign";
+import { peerErrorCode } from "../protocol/wire";
 import type { StoreDriver } from "../store/driver";
 import { highestAcknowledgement, type SignedAcknowledgement } from "./acknowledgements";
 import { type AgreementDirectory, epochEndOf } from "./agreements";
@@ -25,6 +28,8 @@ export interface CloseEpochsParameters {
   peerDomain: PeerDomain;
   /** Base URL of a member's node (where its `/v1/peer/*` endpoints are), e.g. from its on-chain profile. */
   peerUrl: (member: Address) => string | undefined | Promise<string | undefined>;
+  /** How recipients' nodes are reached (address policy, caps, timeouts); default: public addresses only. */
+  outbound?: OutboundClient;
   /** Tokens live this long: an epoch is closed only once its last token has expired. */
   tokenTtl: bigint;
   /** Seconds after the epoch's end after which an unco-signed batch is claimed instead. */
@@ -136,13 +141,17 @@ type CoSignAnswer =
   | { type: "acknowledged"; acknowledgement: SignedAcknowledgement; matches: boolean }
   | { type: "refused"; reason: string };
 
+/** Used when a caller passes no client: public addresses only. */
+const publicOnly = createOutboundClient({ timeoutMs: 30_000 });
+
 /**
  * Asks the recipient's node for its final acknowledgement of the batch's flow and epoch, with a
- * request signed by this member's key. The answer is checked only for shape here: the contract
- * checks the signature when it is used.
+ * request signed by this member's key, through the outbound client (src/net): the answer is parsed
+ * with the protocol's schema (the contract checks the signature when it is used), and the reason
+ * of a refusal names the node's error `code` only, never its free text.
  */
 export async function requestCoSignature(
-  p: Pick<CloseEpochsParameters, "member" | "account" | "peerDomain" | "peerUrl" | "now">,
+  p: Pick<CloseEpochsParameters, "member" | "account" | "peerDomain" | "peerUrl" | "now" | "outbound">,
   recipient: Address,
   batch: Pick<FlowBatch, "agreementId" | "flow" | "epoch" | "count" | "root">,
 ): Promise<CoSignAnswer> {
@@ -156,66 +165,54 @@ export async function requestCoSignature(
     };
   }
   if (!base) return { type: "refused", reason: `no node URL known for recipient ${recipient}` };
-  const path = "/v1/peer/cosign";
-  const body = JSON.stringify({
+  const request: CosignRequest = {
     agreementId: batch.agreementId.toString(),
     flow: batch.flow.toString(),
     epoch: batch.epoch.toString(),
     count: batch.count.toString(),
     root: batch.root,
-  });
+  };
+  const body = JSON.stringify(request);
   const headers = await signPeerRequest({
     account: p.account,
     member: p.member,
     domain: p.peerDomain,
     method: "POST",
-    path,
+    path: COSIGN_PATH,
     body,
     time: p.now(),
   });
-  let response: Response;
   try {
-    response = await fetch(`${base}${path}`, {
+    const answer = await (p.outbound ?? publicOnly).request(`${base}${COSIGN_PATH}`, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
       body,
-      redirect: "error",
-      signal: AbortSignal.timeout(30_000),
+      // The recipient rebuilds its own batch before it answers: no byte may move for a while.
+      timeoutMs: 30_000,
+      idleTimeoutMs: 30_000,
     });
-  } catch (error) {
-    return { type: "refused", reason: `recipient node unreachable: ${(error as Error).message}` };
-  }
-  const answer = (await response.json().catch(() => ({}))) as {
-    count?: unknown;
-    root?: unknown;
-    signature?: unknown;
-    matches?: unknown;
-    message?: unknown;
-  };
-  if (
-    response.status === 200 &&
-    typeof answer.count === "string" &&
-    /^(0|[1-9][0-9]{0,19})$/.test(answer.count) &&
-    BigInt(answer.count) < 2n ** 64n &&
-    typeof answer.root === "string" &&
-    /^0x[0-9a-f]{64}$/.test(answer.root) &&
-    typeof answer.signature === "string" &&
-    /^0x[0-9a-fA-F]{130,}$/.test(answer.signature) &&
-    answer.signature.length <= 2 + 2 * 4096
-  ) {
+    if (answer.status === 200) {
+      const acknowledged = parseAnswer(cosignAnswerSchema, answer.body, "acknowledgement");
+      return {
+        type: "acknowledged",
+        acknowledgement: {
+          agreementId: batch.agreementId,
+          flow: batch.flow,
+          epoch: batch.epoch,
+          count: BigInt(acknowledged.count),
+          root: acknowledged.root as Hex,
+          signature: acknowledged.signature as Hex,
+        },
+        matches: acknowledged.matches,
+      };
+    }
     return {
-      type: "acknowledged",
-      acknowledgement: {
-        agreementId: batch.agreementId,
-        flow: batch.flow,
-        epoch: batch.epoch,
-        count: BigInt(answer.count),
-        root: answer.root as Hex,
-        signature: answer.signature as Hex,
-      },
-      matches: answer.matches === true,
+      type: "refused",
+      reason: `${answer.status}: ${peerErrorCode(answer.body) ?? "no reason given"}`,
     };
+  } catch (error) {
+    if (error instanceof OutboundError)
+      return { type: "refused", reason: `recipient node unreachable: ${error.shortMessage}` };
+    throw error;
   }
-  const message = typeof answer.message === "string" ? answer.message.slice(0, 200) : "no reason given";
-  return { type: "refused", reason: `${response.status}: ${message}` };
 }

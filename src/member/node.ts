@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Account, Address, Chain, LocalAccount, PublicClient, Transport, WalletClient } from "viem";
+import { createOutboundClient, type OutboundClient } from "../net";
 import { createStore, type Store } from "../store/store";
 import { type AcknowledgeOutcome, createAcknowledger } from "./acknowledgements";
 import { type AgreementDirectory, createChainAgreementDirectory } from "./agreements";
@@ -62,6 +63,12 @@ export interface MemberNodeSharedOptions {
    * in-process demo.
    */
   peerUrl?: (member: Address) => string | undefined | Promise<string | undefined>;
+  /**
+   * How other members' nodes (co-signing, session keys) are reached: address policy, body cap,
+   * timeouts. Default: public addresses only; a local consortium passes
+   * `createOutboundClient({ allowPrivateNetworks: true })` (the CLI builds it from the config).
+   */
+  outbound?: OutboundClient;
   /** Other members' profiles (node URL, industry); default: read from the Consortium, cached 30 s. */
   peers?: PeerDirectory;
   /**
@@ -200,6 +207,7 @@ export async function startMemberNodes(
         consortium: shared.contracts.Consortium,
       }));
   const peerUrl = shared.peerUrl ?? ((member: Address) => peers?.nodeUrl(member));
+  const outbound = shared.outbound ?? createOutboundClient();
   // A recipient served in this process hands its certificate over directly; any other one's
   // node is asked for it (the same certificate either way, checked against the chain either way).
   const peerKeys =
@@ -211,7 +219,7 @@ export async function startMemberNodes(
       fetchCertificate: async (member) => {
         const local = issuers.get(member.toLowerCase());
         if (local) return local.sessionKeys()[0].certificate;
-        return fetchSessionKeyCertificate(await peerUrl(member));
+        return fetchSessionKeyCertificate(await peerUrl(member), { outbound });
       },
     });
   const nodes: MemberNode[] = [];
@@ -265,6 +273,7 @@ export async function startMemberNodes(
             peerDomain,
             peerUrl,
             now,
+            outbound,
           })
         : undefined;
       app = createTrackingServer({
@@ -342,6 +351,7 @@ export async function startMemberNodes(
             settlement: settlement(),
             peerDomain,
             peerUrl,
+            outbound,
             tokenTtl,
             claimAfter: shared.claimAfter ?? 3_600n,
             now,

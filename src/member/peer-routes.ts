@@ -1,8 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Address, Hex, LocalAccount } from "viem";
-import type { StoreDriver } from "../store/driver";
+import type { ZodType } from "zod";
 import {
   ACKNOWLEDGEMENT_PATH,
+  type AcknowledgementMessage,
+  acknowledgementMessageSchema,
+  COSIGN_PATH,
+  type CosignAnswer,
+  type CosignRequest,
+  cosignRequestSchema,
+} from "../protocol/cosign";
+import type { StoreDriver } from "../store/driver";
+import {
   acknowledgeOwnArrivals,
   isRecipientAcknowledgement,
   type SignedAcknowledgement,
@@ -51,25 +60,24 @@ export interface PeerRoutesOptions {
   exposure?: ExposureGuard;
 }
 
-const UINT = /^(0|[1-9][0-9]{0,77})$/;
-
-/** A decimal string field of a peer request, parsed. */
-function uintField(body: Record<string, unknown>, field: string): bigint {
-  const value = body[field];
-  if (typeof value !== "string" || !UINT.test(value))
-    throw new InvalidRequestError(`${field} must be a decimal string`);
-  return BigInt(value);
+/** A peer request's body, parsed with its protocol schema; the first problem becomes a 400. */
+function parseBody<T>(schema: ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new InvalidRequestError(`${String(issue?.path[0] ?? "body")}: ${issue?.message ?? "invalid"}`);
 }
 
 /**
- * Node-to-node endpoints, every one authenticated by the caller's on-chain signer:
- * - `POST /v1/peer/cosign` `{ agreementId, flow, epoch, count, root }` (from the flow's referrer,
- *   once the epoch and its tokens are over): the recipient answers with its final acknowledgement —
- *   its own count and root, signed — whatever the referrer counted (`matches` says whether they
- *   agree). The co-signature is simply the last acknowledgement.
- * - `POST /v1/peer/acknowledgements` `{ agreementId, flow, epoch, count, root, signature }` (from
- *   the flow's recipient, every few seconds while the epoch runs): the referrer keeps the highest
- *   acknowledgement, signed by the recipient's registered key, and its exposure catches up.
+ * Node-to-node endpoints (paths and schemas in src/protocol/cosign.ts), every one authenticated by
+ * the caller's on-chain signer:
+ * - `POST /v1/peer/cosign` (from the flow's referrer, once the epoch and its tokens are over): the
+ *   recipient answers with its final acknowledgement — its own count and root, signed — whatever
+ *   the referrer counted (`matches` says whether they agree). The co-signature is simply the last
+ *   acknowledgement; the recipient never signs the referrer's numbers.
+ * - `POST /v1/peer/acknowledgements` (from the flow's recipient, every few seconds while the epoch
+ *   runs): the referrer keeps the highest acknowledgement signed by the recipient's registered key,
+ *   and its exposure on the flow catches up.
  *
  * (The auditors' proof API is `POST /audit/proofs`, src/member/audit-proofs.ts.)
  */
@@ -85,16 +93,11 @@ export function registerPeerRoutes(app: FastifyInstance, options: PeerRoutesOpti
 
   app.post(ACKNOWLEDGEMENT_PATH, async (request, reply) => {
     const sender = await authenticate(request);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const agreementId = uintField(body, "agreementId");
-    const flow = Number(uintField(body, "flow"));
-    const epoch = uintField(body, "epoch");
-    const count = uintField(body, "count");
-    if (epoch >= 2n ** 64n || count >= 2n ** 64n) throw new InvalidRequestError("epoch and count are uint64");
-    if (typeof body.root !== "string" || !/^0x[0-9a-f]{64}$/.test(body.root))
-      throw new InvalidRequestError("root must be 32 bytes of lower-case hex");
-    if (typeof body.signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(body.signature))
-      throw new InvalidRequestError("signature must be a 65-byte hex signature");
+    const body: AcknowledgementMessage = parseBody(acknowledgementMessageSchema, request.body);
+    const agreementId = BigInt(body.agreementId);
+    const flow = Number(body.flow);
+    const epoch = BigInt(body.epoch);
+    const count = BigInt(body.count);
     const terms = await options.agreements.get(agreementId);
     const flowTerms = terms?.flows[flow];
     if (!terms || !flowTerms) throw new UnknownAgreementError(agreementId, flow);
@@ -123,18 +126,13 @@ export function registerPeerRoutes(app: FastifyInstance, options: PeerRoutesOpti
     return reply.code(200).send({ stored: raised });
   });
 
-  app.post("/v1/peer/cosign", async (request, reply) => {
+  app.post(COSIGN_PATH, async (request, reply) => {
     const sender = await authenticate(request);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    for (const field of ["agreementId", "flow", "epoch", "count"])
-      if (typeof body[field] !== "string" || !UINT.test(body[field] as string))
-        throw new InvalidRequestError(`${field} must be a decimal string`);
-    if (typeof body.root !== "string" || !/^0x[0-9a-f]{64}$/.test(body.root))
-      throw new InvalidRequestError("root must be 32 bytes of lower-case hex");
-    const agreementId = BigInt(body.agreementId as string);
+    const body: CosignRequest = parseBody(cosignRequestSchema, request.body);
+    const agreementId = BigInt(body.agreementId);
     const flow = Number(body.flow);
-    const epoch = BigInt(body.epoch as string);
-    const count = BigInt(body.count as string);
+    const epoch = BigInt(body.epoch);
+    const count = BigInt(body.count);
     const root = body.root as Hex;
     const terms = await options.agreements.get(agreementId);
     const flowTerms = terms?.flows[flow];
@@ -162,11 +160,12 @@ export function registerPeerRoutes(app: FastifyInstance, options: PeerRoutesOpti
       detail: matches ? undefined : `referrer counted ${count} (root ${root})`,
       now: t,
     });
-    return reply.code(200).send({
+    const answer: CosignAnswer = {
       count: acknowledgement.count.toString(),
       root: acknowledgement.root,
       signature: acknowledgement.signature,
       matches,
-    });
+    };
+    return reply.code(200).send(answer);
   });
 }

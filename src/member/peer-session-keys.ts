@@ -1,5 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { Address, Hex } from "viem";
+import { createOutboundClient, type OutboundClient, OutboundError, parseAnswer } from "../net";
+import { SESSION_KEY_PATH, sessionKeyCertificateSchema } from "../protocol/session-key";
 import type { MemberRegistry } from "./members";
 import {
   recoverSessionKeySigner,
@@ -112,27 +114,34 @@ export function createPeerSessionKeys({
   };
 }
 
+/** Used when a caller passes no client: public addresses only. */
+const publicOnly = createOutboundClient({ timeoutMs: 5_000 });
+
 /**
- * A member's current session key certificate from its node (`GET <url>/v1/session-key`);
- * undefined when there is no URL, or the node does not answer one in time.
+ * A member's current session key certificate from its node (`GET <url>/v1/session-key`, parsed
+ * with the protocol's `sessionKeyCertificateSchema`), through the outbound client (default: public
+ * addresses only); undefined when there is no URL, or the node does not answer one in time.
+ *
+ * @example
+ * const certificate = await fetchSessionKeyCertificate(await peers.nodeUrl(bob), { outbound });
  */
 export async function fetchSessionKeyCertificate(
   url: string | undefined,
-  timeoutMs = 5_000,
+  options: { outbound?: OutboundClient; timeoutMs?: number } = {},
 ): Promise<SessionKeyCertificate | undefined> {
   if (!url) return undefined;
-  const response = await fetch(`${url.replace(/\/$/, "")}/v1/session-key`, {
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (!response.ok) return undefined;
-  const body = (await response.json()) as Record<string, unknown>;
-  const hex = (v: unknown, bytes: number) =>
-    typeof v === "string" && new RegExp(`^0x[0-9a-fA-F]{${2 * bytes}}$`).test(v) ? (v as Hex) : undefined;
-  const member = hex(body.member, 20);
-  const sessionKey = hex(body.sessionKey, 32);
-  const signature = hex(body.signature, 65);
-  const notAfter =
-    typeof body.notAfter === "string" && /^\d{1,20}$/.test(body.notAfter) ? BigInt(body.notAfter) : undefined;
-  if (!member || !sessionKey || !signature || notAfter === undefined) return undefined;
-  return { member: member as Address, sessionKey, signature, notAfter };
+  try {
+    const answer = await (options.outbound ?? publicOnly).request(
+      `${url.replace(/\/$/, "")}${SESSION_KEY_PATH}`,
+      {
+        timeoutMs: options.timeoutMs ?? 5_000,
+      },
+    );
+    if (answer.status !== 200) return undefined;
+    const body = parseAnswer(sessionKeyCertificateSchema, answer.body, "session key certificate");
+    return { ...body, notAfter: BigInt(body.notAfter) };
+  } catch (error) {
+    if (error instanceof OutboundError) return undefined;
+    throw error;
+  }
 }

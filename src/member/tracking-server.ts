@@ -1,6 +1,7 @@
 import fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Address } from "viem";
+import { SESSION_KEY_PATH, type SessionKeyCertificateBody } from "../protocol/session-key";
 import { type AgreementDirectory, type AgreementTerms, epochAt, isSettling } from "./agreements";
 import { drawClickId } from "./click-id";
 import {
@@ -182,7 +183,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
   app.get("/healthz", async () => ({ status: "ok", member }));
 
   // The member's current session key certificate (public): referrers MAC their tokens for it.
-  app.get("/v1/session-key", async () => {
+  app.get(SESSION_KEY_PATH, async (): Promise<SessionKeyCertificateBody> => {
     const { certificate } = issuer.sessionKeys()[0];
     return {
       member: certificate.member,

@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { expect } from "chai";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { runAudit } from "../../src/audit/run-audit";
+import { createOutboundClient } from "../../src/net";
 import { type ProofServer, startProofServer } from "../service/audit/proof-server";
 import {
   type AuditChain,
@@ -92,6 +93,7 @@ describe("audit HTML report in a real browser", function () {
       deployment: chain.deployment,
       auditor: chain.governor,
       nodeUrls: proofs.nodeUrls(members),
+      outbound: createOutboundClient({ allowPrivateNetworks: true }),
       outDir,
     });
     expect(result.report.verdict).to.equal("ok");
@@ -115,6 +117,7 @@ describe("audit HTML report in a real browser", function () {
       deployment: chain.deployment,
       auditor: chain.governor,
       nodeUrls: proofs.nodeUrls(members),
+      outbound: createOutboundClient({ allowPrivateNetworks: true }),
       outDir,
       explorerTxUrl: "https://explorer.example/tx/{tx}",
     });

@@ -204,6 +204,8 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
             FLOWPACT_DEPLOYMENTS_DIR: deploymentsDir,
             FLOWPACT_DATA_DIR: path.join(work, `node-${i}`),
             FLOWPACT_PRIVATE_KEY: keys[i],
+            // The nodes' profile URIs are on 127.0.0.1: loopback is allowed explicitly.
+            FLOWPACT_ALLOW_PRIVATE_NETWORKS: "1",
           },
         ),
       ),
@@ -308,6 +310,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     FLOWPACT_DEPLOYMENTS_DIR: path.join(work, "deployments"),
     FLOWPACT_DATA_DIR: path.join(work, "auditor"),
     FLOWPACT_PRIVATE_KEY: DEV_KEYS[0],
+    FLOWPACT_ALLOW_PRIVATE_NETWORKS: "1",
   });
 
   it("an under-reporting recipient: refused → claimed after the deadline → disputed by its node → resolved by an auditor", async () => {
@@ -318,6 +321,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
       FLOWPACT_DEPLOYMENTS_DIR: path.join(work, "deployments"),
       FLOWPACT_DATA_DIR: path.join(work, "daemon"),
       FLOWPACT_PRIVATE_KEY: DEV_KEYS[0],
+      FLOWPACT_ALLOW_PRIVATE_NETWORKS: "1",
     });
     // Epoch 1: A refers 8 visitors to B; B's landing page reports only 5 of them to B's node.
     await sleepUntil(start + EPOCH);

@@ -12,6 +12,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type Address, createPublicClient, custom, type PublicClient } from "viem";
 import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
+import { createOutboundClient } from "../../../src/net";
 import { createStore, type Store } from "../../../src/store/store";
 import { type LocalNode, startHardhatNode } from "../../../test/service/helpers/hardhatNode";
 import { readSettledOnChain, type SettledOnChain } from "./chain-count";
@@ -137,6 +138,8 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eResult> {
         rateLimit: Number.MAX_SAFE_INTEGER,
         now: clock.now,
         peerUrl: (member) => nodeUrl.get(member.toLowerCase()),
+        // The nodes listen on 127.0.0.1: loopback is allowed explicitly.
+        outbound: createOutboundClient({ allowPrivateNetworks: true }),
         // The nodes' own settlement loop closes the epochs; a block is mined before each pass so
         // commits are simulated at the chain's now (the traffic itself sends no transaction).
         settleEveryMs: options.settleEveryMs,

@@ -60,6 +60,7 @@ export function registerAuditCommand(program: Command): void {
           const auditor = o.attest || o.resolveDisputes || hasKey ? await ctx.account() : undefined;
           const client = await ctx.client();
           const { runAudit }: typeof import("../../audit/run-audit") = require("../../audit/run-audit");
+          const { createOutboundClient }: typeof import("../../net") = require("../../net");
           const result = await runAudit({
             rpcUrl: config.rpcUrl,
             deployment: client.deployment,
@@ -69,6 +70,8 @@ export function registerAuditCommand(program: Command): void {
             nodeUrls: o.spotChecks && o.node ? Object.fromEntries(o.node) : undefined,
             // Members publish their node's base URL as their profile `uri`: found from the chain.
             nodesFromProfiles: o.spotChecks,
+            // Member-published URLs: public addresses only unless the config allows more.
+            outbound: createOutboundClient(config.outbound),
             samplesPerBatch: Number(o.samples),
             outDir: o.out,
             attest: o.attest === true,
@@ -91,7 +94,7 @@ export function registerAuditCommand(program: Command): void {
       "flowpact audit --no-spot-checks --out reports",
       "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --out reports --attest",
       "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --resolve-disputes",
-      "FLOWPACT_PRIVATE_KEY=0x… flowpact audit --node 0xA…=http://10.0.0.7:8600 --samples 10",
+      "FLOWPACT_PRIVATE_KEY=0x… FLOWPACT_ALLOWED_NETWORKS=10.0.0.7 flowpact audit --node 0xA…=http://10.0.0.7:8600 --samples 10",
     ],
   );
 }

@@ -95,6 +95,10 @@ export function registerDaemonCommand(program: Command): void {
                 chainId: client.chain.id,
                 contracts: client.deployment.contracts,
                 account: await ctx.account(),
+                // Recipients' profile URIs: public addresses only unless the config allows more.
+                outbound: (require("../../net") as typeof import("../../net")).createOutboundClient(
+                  ctx.config().outbound,
+                ),
               });
               const refresh = async () => {
                 try {

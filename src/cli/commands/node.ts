@@ -106,6 +106,7 @@ export function registerNodeCommand(program: Command): void {
           const account = await ctx.account();
           const client = await ctx.client({ signer: true });
           const { startMemberNode }: typeof import("../../member/node") = require("../../member/node");
+          const { createOutboundClient }: typeof import("../../net") = require("../../net");
           const node = await startMemberNode({
             chainId: client.chain.id,
             contracts: client.deployment.contracts,
@@ -114,6 +115,8 @@ export function registerNodeCommand(program: Command): void {
             fromBlock: BigInt(client.deployment.startBlock ?? 0),
             dataDir: ctx.config().dataDir,
             trustProxy: ctx.config().trustProxy,
+            // Other members' nodes: public addresses only unless the config allows more.
+            outbound: createOutboundClient(ctx.config().outbound),
             member: o.member ?? account.address,
             account,
             landingUrl: o.landing,

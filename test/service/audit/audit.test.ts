@@ -10,6 +10,7 @@ import { type RunAuditResult, runAudit } from "../../../src/audit/run-audit";
 import { verifyHistory } from "../../../src/audit/verifier";
 import { recordBatch } from "../../../src/member/flow-batch";
 import { type MemberNodes, startMemberNodes } from "../../../src/member/node";
+import { createOutboundClient } from "../../../src/net";
 import { randomClickId } from "../../../src/receipts/receipt";
 import { createStore, type Store } from "../../../src/store/store";
 import { type LocalNode, startHardhatNode } from "../helpers/hardhatNode";
@@ -56,6 +57,8 @@ describe("auditor on a real Hardhat node", function () {
     auditor: chain.governor,
     nodeUrls: realNodeUrls(),
     samplesPerBatch: 50,
+    // The members' nodes listen on 127.0.0.1: loopback is allowed explicitly.
+    outbound: createOutboundClient({ allowPrivateNetworks: true }),
   });
 
   /**

@@ -37,6 +37,32 @@ describe("config", () => {
     expect(config.databaseUrl).to.equal("postgres://u:secret@db/flowpact");
   });
 
+  it("reaches member-published URLs on public addresses only, unless private networks are allowed", () => {
+    expect(loadConfig({}, { cwd, env: {} }).outbound).to.deep.equal({
+      allowPrivateNetworks: false,
+      allowedNetworks: [],
+    });
+    const allowed = loadConfig(
+      {},
+      {
+        cwd,
+        env: { FLOWPACT_ALLOW_PRIVATE_NETWORKS: "1", FLOWPACT_ALLOWED_NETWORKS: "10.20.0.0/16, fd12::/16" },
+      },
+    );
+    expect(allowed.outbound).to.deep.equal({
+      allowPrivateNetworks: true,
+      allowedNetworks: ["10.20.0.0/16", "fd12::/16"],
+    });
+    expect(() => loadConfig({}, { cwd, env: { FLOWPACT_ALLOW_PRIVATE_NETWORKS: "yes" } })).to.throw(
+      ConfigError,
+      /FLOWPACT_ALLOW_PRIVATE_NETWORKS.*must be 1, 0, true or false/,
+    );
+    expect(() => loadConfig({}, { cwd, env: { FLOWPACT_ALLOWED_NETWORKS: "node.example/8" } })).to.throw(
+      ConfigError,
+      /must be an IP address or CIDR range/,
+    );
+  });
+
   it("names every bad field by where it came from and says what to do", () => {
     const error = (() => {
       try {

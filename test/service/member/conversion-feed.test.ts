@@ -8,7 +8,9 @@ import type { MemberNodes } from "../../../src/member/node";
 import { signPeerRequest } from "../../../src/member/peer-auth";
 import { createChainPeerDirectory } from "../../../src/member/peer-directory";
 import { decodeTrackingToken } from "../../../src/member/tracking-token";
+import { createOutboundClient } from "../../../src/net";
 import type { SettlementFixture } from "../../contracts/settlement/fixture";
+import { CANARY_TEXT, hitsOn, startHostileServer } from "../net/hostile-server";
 import { devAccount } from "./chain";
 import { type CycleNodes, startCycleNodes } from "./cycle-nodes";
 import { followLink, postArrival } from "./http";
@@ -66,6 +68,8 @@ describe("conversion feed: recipients' conversion reports for the matching daemo
     chainId: hardhat.id,
     contracts,
     now: () => fx.clock,
+    // the nodes listen on 127.0.0.1: the feed must be allowed there explicitly
+    outbound: createOutboundClient({ allowPrivateNetworks: true }),
     // profiles change below: read them fresh
     peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
   });
@@ -147,5 +151,54 @@ describe("conversion feed: recipients' conversion reports for the matching daemo
     expect(refused.reported).to.equal(0);
     expect(refused.failures.every((x) => x.reason.startsWith("401"))).to.equal(true);
     expect(stranger.source({ from: alice, to: bob, segment: 0 })).to.equal(undefined);
+  });
+
+  it("isolates one recipient's malformed rows and a hostile profile URI: the other reports survive", async () => {
+    const [alice, bob, carol] = [f.alice, f.bob, f.carol].map((s) => s.address.toLowerCase());
+    const hostile = await startHostileServer({
+      "/bad-report": (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            member: bob,
+            rows: [
+              {
+                agreementId: agreementId.toString(),
+                flow: 0,
+                epoch: "not-a-number",
+                arrivals: 1,
+                conversions: 1,
+              },
+              { agreementId: agreementId.toString(), flow: 0, epoch: "0", arrivals: 10, conversions: 4 },
+              { agreementId: CANARY_TEXT, flow: "x", epoch: "0", arrivals: -1, conversions: 1e308 },
+            ],
+          }),
+        );
+      },
+    });
+    try {
+      await setNodeUri(f.consortium, f.bob, `${hostile.url}/bad-report`);
+      const feed = createConversionFeed({ ...feedOptions(), account: matcherKey });
+      const refreshed = await feed.refresh();
+      expect(refreshed).to.deep.include({ recipients: 3, reported: 3 });
+      expect(refreshed.failures.map((x) => x.member)).to.deep.equal([bob, bob]);
+      expect(refreshed.failures[0].reason).to.match(/^row #0 dropped: malformed at epoch/);
+      expect(JSON.stringify(refreshed)).to.not.include(CANARY_TEXT);
+      // bob's good row counts (epoch 0: 4 conversions over two segments), carol's and alice's reports survive
+      expect(feed.source({ from: alice, to: bob, segment: 0 })).to.equal(2);
+      expect(feed.source({ from: bob, to: carol, segment: 2 })).to.equal(3);
+      expect(feed.source({ from: carol, to: alice, segment: 3 })).to.equal(0);
+
+      // a feed that is not allowed private networks never fetches a loopback profile URI
+      await setNodeUri(f.consortium, f.bob, `${hostile.url}/canary`);
+      const strict = createConversionFeed({ ...feedOptions(), outbound: undefined, account: matcherKey });
+      const refused = await strict.refresh();
+      expect(refused.reported).to.equal(0);
+      expect(refused.failures.every((x) => /address: refused$/.test(x.reason))).to.equal(true);
+      expect(hitsOn(hostile, "/canary")).to.equal(0);
+    } finally {
+      await setNodeUri(f.consortium, f.bob, running.nodes[1].url);
+      await hostile.close();
+    }
   });
 });

@@ -10,6 +10,7 @@ import {
   startMemberNodes,
 } from "../../../src/member/node";
 import { createChainPeerDirectory } from "../../../src/member/peer-directory";
+import { createOutboundClient } from "../../../src/net";
 import { createStore, type Store } from "../../../src/store/store";
 import {
   createActiveAgreement,
@@ -106,6 +107,8 @@ export async function startCycleNodes({
         peers: createChainPeerDirectory({ publicClient, consortium: contracts.Consortium, ttlMs: 0 }),
         now: () => fx.clock,
         ...(registry ? { members: registry(contracts.Consortium) } : {}),
+        // The nodes listen on 127.0.0.1: loopback is allowed explicitly.
+        outbound: createOutboundClient({ allowPrivateNetworks: true }),
         ...node,
       },
       parties.map((party, i) => ({

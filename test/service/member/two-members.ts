@@ -1,5 +1,6 @@
 import type { Address } from "viem";
 import { type MemberNodeSharedOptions, type MemberNodes, startMemberNodes } from "../../../src/member/node";
+import { createOutboundClient } from "../../../src/net";
 import { createStore, type Store } from "../../../src/store/store";
 import { activeAgreement, type MemberChain, memberChain } from "./chain";
 
@@ -69,6 +70,8 @@ export async function startTwoMemberNodes({
         store,
         logStream: false,
         now: () => fx.clock,
+        // Both nodes listen on 127.0.0.1: loopback is allowed explicitly.
+        outbound: createOutboundClient({ allowPrivateNetworks: true }),
         ...node,
       },
       [
