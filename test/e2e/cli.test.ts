@@ -379,8 +379,18 @@ describe("flowpact CLI (separate process, real Hardhat node)", function () {
     });
 
     it("exits quietly when its reader goes away (`flowpact offer list | head`)", async () => {
-      const base = { cwd: work, env: { FLOWPACT_RPC_URL: node.rpcUrl, FLOWPACT_DEPLOYMENTS_DIR: deploymentsDir(), FLOWPACT_DATA_DIR: dataDir() } };
-      for (const args of [["offer", "list", "--all"], ["offer", "list", "--help"]]) {
+      const base = {
+        cwd: work,
+        env: {
+          FLOWPACT_RPC_URL: node.rpcUrl,
+          FLOWPACT_DEPLOYMENTS_DIR: deploymentsDir(),
+          FLOWPACT_DATA_DIR: dataDir(),
+        },
+      };
+      for (const args of [
+        ["offer", "list", "--all"],
+        ["offer", "list", "--help"],
+      ]) {
         const result = await runCliWithClosedStdout(base, args);
         expect(result.stderr, args.join(" ")).to.not.match(/EPIPE|\n\s+at /);
         expect(result.code, `${args.join(" ")}: ${result.stderr}`).to.equal(0);

@@ -183,7 +183,7 @@ export function registerMemberCommands(program: Command): void {
       )
       .action(
         withContext(async (ctx, options: { status?: string }) => {
-          const rows = await chain().listMembers(await ctx.store(), options);
+          const rows = await chain().listMembers(await ctx.indexedStore(), options);
           emit(ctx.json, rows, () =>
             table(
               ["address", "status", "industry", "segments", "since block"],

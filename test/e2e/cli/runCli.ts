@@ -65,7 +65,11 @@ export function runCliWithClosedStdout(
 ): Promise<{ code: number | null; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", ...base.env };
   for (const name of SCRUBBED) if (!(name in base.env)) delete env[name];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: base.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: base.cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout.destroy();
   let stderr = "";
   child.stderr.on("data", (d) => {
