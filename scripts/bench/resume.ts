@@ -62,7 +62,9 @@ async function main(): Promise<void> {
   } finally {
     await recording.stop();
   }
-  console.log(`generated ${blocks} blocks (${MINUTES} min of demo) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${blocks} blocks (${MINUTES} min of demo) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   const journal = readChainJournal(file);
   try {
@@ -87,10 +89,15 @@ async function main(): Promise<void> {
     try {
       const s = (Date.now() - t0) / 1000;
       const replay = inNode.replay;
-      if (!replay || "error" in replay) throw new Error(`the node's replay failed: ${JSON.stringify(replay)}`);
+      if (!replay || "error" in replay)
+        throw new Error(`the node's replay failed: ${JSON.stringify(replay)}`);
       const last = journal[journal.length - 1];
-      const onNode = await inNode.rpc<{ hash: Hex }>("eth_getBlockByNumber", [`0x${last.number.toString(16)}`, false]);
-      if (onNode.hash !== last.hash) throw new Error(`block ${last.number} differs: ${onNode.hash}, journal ${last.hash}`);
+      const onNode = await inNode.rpc<{ hash: Hex }>("eth_getBlockByNumber", [
+        `0x${last.number.toString(16)}`,
+        false,
+      ]);
+      if (onNode.hash !== last.hash)
+        throw new Error(`block ${last.number} differs: ${onNode.hash}, journal ${last.hash}`);
       console.log(
         `replay ${replay.replayed} blocks in the node: ${replay.seconds.toFixed(1)} s (${Math.round(replay.replayed / replay.seconds)} blocks/s); node answering after ${s.toFixed(1)} s`,
       );

@@ -29,7 +29,8 @@ subtask(TASK_NODE_GET_PROVIDER).setAction(async (args, _hre, runSuper) => {
   const started = Date.now();
   let result: NodeReplayResult;
   try {
-    const rpc = <T>(method: string, params: unknown[] = []) => provider.request({ method, params }) as Promise<T>;
+    const rpc = <T>(method: string, params: unknown[] = []) =>
+      provider.request({ method, params }) as Promise<T>;
     const { replayed } = await replayChainJournal(rpc, readChainJournal(journal));
     result = { replayed, seconds: (Date.now() - started) / 1000 };
   } catch (error) {
