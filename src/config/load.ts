@@ -82,10 +82,10 @@ export function findDemo(
   const port = env.FLOWPACT_RPC_PORT || undefined;
   const dir = path.resolve(cwd, named ?? DEFAULT_DEMO_DIR);
   if (!named && !port && !existsSync(path.join(dir, "demo.json"))) return undefined;
-  if (port !== undefined && !/^\s*\d+\s*$/.test(port)) {
+  if (port !== undefined && !(/^\s*\d+\s*$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535)) {
     issues.push({
       source: "FLOWPACT_RPC_PORT",
-      message: `is not a TCP port (got ${JSON.stringify(port)}): fix it or unset it`,
+      message: `is not a TCP port (got ${JSON.stringify(port)}): set it to 1–65535 or unset it`,
     });
     return undefined;
   }
