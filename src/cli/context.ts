@@ -9,6 +9,7 @@ const clientsModule = (): typeof import("../chain/clients") => require("../chain
 const configModule = (): typeof import("../config") => require("../config");
 const keysModule = (): typeof import("../chain/keys") => require("../chain/keys");
 const storeModule = (): typeof import("../store/store") => require("../store/store");
+const freshnessModule = (): typeof import("./store-freshness") => require("./store-freshness");
 
 /** The options every command inherits from `flowpact` itself. */
 export interface GlobalOptions {
@@ -40,6 +41,11 @@ export interface CliContext {
   clients(options?: { signer?: boolean }): Promise<FlowPactClients>;
   /** The store, opened once; closed by the CLI after the command. */
   store(): Promise<Store>;
+  /**
+   * The store for a `list`: the CLI's own index of a local demo is first brought up to the
+   * chain's head; any other store is read as it is, with a note when it lags the chain.
+   */
+  indexedStore(): Promise<Store>;
   close(): Promise<void>;
 }
 
@@ -81,20 +87,39 @@ export function createCliContext(command: Command): CliContext {
     pollingInterval: RECEIPT_POLLING_MS,
   });
 
+  const getStore = () => {
+    const c = getConfig();
+    store ??= storeModule().createStore(
+      c.databaseUrl ? { databaseUrl: c.databaseUrl } : { dataDir: c.dataDir },
+    );
+    return store;
+  };
+  const getClient = async ({ signer = false } = {}) =>
+    clientsModule().connectFlowPact(getConfig(), await clientOptions(signer));
+  const getClients = async ({ signer = false } = {}) =>
+    clientsModule().createFlowPactClients(getConfig(), await clientOptions(signer));
+
   return {
     json: globals.json === true,
     config: getConfig,
     account: getAccount,
-    client: async ({ signer = false } = {}) =>
-      clientsModule().connectFlowPact(getConfig(), await clientOptions(signer)),
-    clients: async ({ signer = false } = {}) =>
-      clientsModule().createFlowPactClients(getConfig(), await clientOptions(signer)),
-    store: () => {
+    client: getClient,
+    clients: getClients,
+    store: getStore,
+    indexedStore: async () => {
       const c = getConfig();
-      store ??= storeModule().createStore(
-        c.databaseUrl ? { databaseUrl: c.databaseUrl } : { dataDir: c.dataDir },
+      const opened = await getStore();
+      // The demo's own index is this CLI's alone: nobody else would bring it up to date.
+      const demo = configModule().findDemo(process.cwd(), process.env);
+      const ownDemoIndex = demo !== undefined && c.databaseUrl === undefined && c.dataDir === demo.dataDir;
+      await freshnessModule().freshenStore(
+        opened,
+        c,
+        ownDemoIndex
+          ? { type: "catch-up", client: () => getClient() }
+          : { type: "report", clients: () => getClients() },
       );
-      return store;
+      return opened;
     },
     close: async () => {
       if (store) await (await store.catch(() => undefined))?.close();

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { CommanderError } from "commander";
 
 /** Exit codes: 0 success, 1 the chain or the environment refused, 2 the command line is wrong. */
@@ -25,18 +26,17 @@ const USAGE_ERRORS = new Set([
   "UnknownSegmentError",
   "UnknownIndustryError",
   "ReasonTooLongError",
+  "InvalidDeploymentError",
 ]);
 
 /**
  * Expected failures of the environment or the chain (exit 1): a revert (decoded into its custom
- * error), an unreachable RPC, a missing deployment. One line, no stack.
+ * error), an unreachable RPC. One line, no stack.
  */
 const EXPECTED_FAILURES = new Set([
   "FlowPactContractError",
   "RpcUnreachableError",
   "ChainMismatchError",
-  "DeploymentNotFoundError",
-  "InvalidDeploymentError",
   "IndexerChainMismatchError",
   "ReorgTooDeepError",
   "StoreConnectionError",
@@ -68,6 +68,7 @@ export function describeFailure(error: unknown): Failure {
       exitCode: EXIT_USAGE,
       line: `error: ${e.issues.map((i) => `${i.source} ${i.message}`).join("; ")}`,
     };
+  if (e?.name === "DeploymentNotFoundError") return { exitCode: EXIT_USAGE, line: missingDeployment(e) };
   if (USAGE_ERRORS.has(e?.name)) return { exitCode: EXIT_USAGE, line: `error: ${firstLine(e)}` };
   if (EXPECTED_FAILURES.has(e?.name))
     return { exitCode: EXIT_FAILED, line: `error: ${e.shortMessage ?? firstLine(e)}` };
@@ -75,6 +76,15 @@ export function describeFailure(error: unknown): Failure {
     ? `\n${e?.stack ?? String(error)}`
     : " (FLOWPACT_DEBUG=1 shows the stack)";
   return { exitCode: EXIT_FAILED, line: `error: unexpected failure: ${firstLine(e)}${debug}` };
+}
+
+/**
+ * No deployment for the chain (a configuration error): how to point at the one that exists comes
+ * first, since deploying again would put a second FlowPact on the chain.
+ */
+function missingDeployment(e: Error & { chainId?: number; file?: string }): string {
+  if (e.file === undefined || e.chainId === undefined) return `error: ${firstLine(e)}`;
+  return `error: no FlowPact deployment for chain ${e.chainId} in ${path.dirname(e.file)}: point FLOWPACT_DEPLOYMENTS_DIR or --deployments at the directory that holds ${e.chainId}.json (for an \`npm start\` demo: set FLOWPACT_DEMO_DIR to its data directory), or deploy a new copy with \`flowpact deploy\``;
 }
 
 const firstLine = (e: Error | undefined): string => (e?.message ?? String(e)).split("\n")[0];

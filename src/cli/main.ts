@@ -12,4 +12,13 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * A reader that goes away (`flowpact offer list | head`) is not a failure: stop quietly, as
+ * `cat` does, instead of dying of an unhandled EPIPE with a stack trace.
+ */
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 void main();

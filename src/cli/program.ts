@@ -60,7 +60,7 @@ export function createProgram(): Command {
 
   examples(program, [
     "flowpact deploy                                  # as the governor, on the local node",
-    "flowpact member apply --industry banking --segments families,students --uri https://bank.example/fp.json",
+    "flowpact member apply --industry banking --segments families,students --uri https://node.bank.example",
     "flowpact member admit 0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
     "flowpact offer post --supply families --capacity 500 --min-rate 2 --expires +30d",
     "flowpact index --once && flowpact agreement list --json",

@@ -1,27 +1,16 @@
 import { getAddress } from "viem";
 import { industryByCode } from "../catalogue/industries";
 import { segmentNames } from "../catalogue/segments";
-import { getIndexerProgress } from "../store/queries/progress";
 import type { Store } from "../store/store";
 
 /**
  * Reads for `list` commands, from the store the indexer fills (`flowpact index`). Lists read the
  * store rather than the chain because the contracts keep no enumerable indexes; `show` reads the
- * chain. Addresses come out checksummed, numbers as bigints.
+ * chain. The store is made fresh (or its lag reported) before: `CliContext.indexedStore`. Addresses come out checksummed, numbers as bigints.
  */
 
 const industryName = (code: number): string => industryByCode(code)?.name ?? `#${code}`;
 const checksum = (a: string) => getAddress(a);
-
-/** Warns (stderr) when the store has never been indexed: an empty list would otherwise mislead. */
-export async function warnIfNeverIndexed(store: Store): Promise<bigint | undefined> {
-  const progress = await getIndexerProgress(store.driver);
-  if (!progress) {
-    process.stderr.write("note: the store is empty: run `flowpact index --once` first\n");
-    return undefined;
-  }
-  return progress.indexedBlock;
-}
 
 export interface MemberRow {
   address: string;
@@ -34,7 +23,6 @@ export interface MemberRow {
 }
 
 export async function listMembers(store: Store, filter: { status?: string }): Promise<MemberRow[]> {
-  await warnIfNeverIndexed(store);
   const rows = await store.driver.query<{
     address: string;
     status: string;
@@ -84,7 +72,6 @@ export async function listOffers(
   store: Store,
   filter: { owner?: string; includeWithdrawn?: boolean },
 ): Promise<OfferRow[]> {
-  await warnIfNeverIndexed(store);
   const rows = await store.driver.query<Record<string, unknown>>(
     `SELECT * FROM offers WHERE ($1::text IS NULL OR owner = $1) AND ($2::boolean OR NOT withdrawn)
       ORDER BY offer_id`,
@@ -121,7 +108,6 @@ export async function listAgreements(
   store: Store,
   filter: { status?: string; party?: string },
 ): Promise<AgreementRow[]> {
-  await warnIfNeverIndexed(store);
   const rows = await store.driver.query<Record<string, unknown>>(
     `SELECT * FROM agreements WHERE ($1::text IS NULL OR status = $1)
         AND ($2::text IS NULL OR parties @> to_jsonb($2::text))

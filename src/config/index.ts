@@ -1,5 +1,14 @@
 export { ConfigError, type ConfigIssue } from "./errors";
-export { CONFIG_ENV, CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig, redactConfig } from "./load";
+export {
+  CONFIG_ENV,
+  CONFIG_FILE_NAME,
+  DEFAULT_DEMO_DIR,
+  type DemoLocation,
+  findDemo,
+  type LoadConfigOptions,
+  loadConfig,
+  redactConfig,
+} from "./load";
 export {
   DEFAULT_CONFIG,
   type FlowPactConfig,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { readDemoDiscovery } from "../demo/discovery";
 import { ConfigError, type ConfigIssue } from "./errors";
 import {
   DEFAULT_CONFIG,
@@ -53,6 +54,78 @@ export interface LoadConfigOptions {
 }
 
 type Layer = { values: Record<string, unknown>; sources: Record<string, string> };
+
+/** Where `npm start` keeps its demo when FLOWPACT_DEMO_DIR is not set (relative to the checkout). */
+export const DEFAULT_DEMO_DIR = path.join(".flowpact", "demo");
+
+/** What the CLI uses of a local `npm start` demo (see `findDemo`). */
+export interface DemoLocation {
+  /** The demo's data directory (absolute). */
+  dir: string;
+  rpcUrl: string;
+  /** `<dir>/deployments`: the demo writes its deployment there. */
+  deploymentsDir: string;
+  /**
+   * `<dir>/cli`: the CLI's own index of the demo chain (the demo's store is open in the demo's
+   * process, and an embedded database takes one process at a time).
+   */
+  dataDir: string;
+  /** How it was found, for messages: `FLOWPACT_DEMO_DIR`, `FLOWPACT_RPC_PORT` or the default directory. */
+  source: string;
+}
+
+/**
+ * The `npm start` demo the CLI should talk to: the one FLOWPACT_DEMO_DIR or FLOWPACT_RPC_PORT
+ * name (the variables that moved it), or else the default `.flowpact/demo` under `cwd` when it
+ * holds a demo. Its chain is at FLOWPACT_RPC_PORT, else where its discovery file says, else 8545.
+ */
+export function findDemo(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[] = [],
+): DemoLocation | undefined {
+  const named = env.FLOWPACT_DEMO_DIR || undefined;
+  const port = env.FLOWPACT_RPC_PORT || undefined;
+  const dir = path.resolve(cwd, named ?? DEFAULT_DEMO_DIR);
+  if (!named && !port && !existsSync(path.join(dir, "demo.json"))) return undefined;
+  if (port !== undefined && !(/^\s*\d+\s*$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535)) {
+    issues.push({
+      source: "FLOWPACT_RPC_PORT",
+      message: `is not a TCP port (got ${JSON.stringify(port)}): set it to 1–65535 or unset it`,
+    });
+    return undefined;
+  }
+  const rpcUrl = port
+    ? `http://127.0.0.1:${Number(port)}`
+    : (readDemoDiscovery(dir)?.rpcUrl ?? "http://127.0.0.1:8545");
+  return {
+    dir,
+    rpcUrl,
+    deploymentsDir: path.join(dir, "deployments"),
+    dataDir: path.join(dir, "cli"),
+    source: named ? "FLOWPACT_DEMO_DIR" : port ? "FLOWPACT_RPC_PORT" : DEFAULT_DEMO_DIR,
+  };
+}
+
+/** Fields a demo supplies; any of them set elsewhere means the user configured another chain. */
+const DEMO_FIELDS = ["rpcUrl", "deploymentsDir", "dataDir"] as const;
+
+/**
+ * The demo's settings as a layer under the file, the environment and the flags. A demo named by
+ * FLOWPACT_DEMO_DIR / FLOWPACT_RPC_PORT fills what nothing else sets; the default directory is
+ * used only when nothing else configures the chain, its deployment or the store.
+ */
+function demoLayer(demo: DemoLocation | undefined, configured: Layer[]): Layer {
+  const layer: Layer = { values: {}, sources: {} };
+  if (!demo) return layer;
+  const set = (field: string) => configured.some((l) => field in l.values);
+  if (demo.source === DEFAULT_DEMO_DIR && [...DEMO_FIELDS, "databaseUrl"].some(set)) return layer;
+  for (const field of DEMO_FIELDS) {
+    layer.values[field] = demo[field];
+    layer.sources[field] = `the demo in ${demo.dir} (${demo.source})`;
+  }
+  return layer;
+}
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
   const [head, tail] = dotted.split(".", 2);
@@ -157,11 +230,7 @@ export function loadConfig(
   const explicitFile = options.configFile ?? env.FLOWPACT_CONFIG;
   const file = path.resolve(cwd, explicitFile ?? CONFIG_FILE_NAME);
 
-  const layers: Layer[] = [
-    {
-      values: Object.fromEntries(flatten(DEFAULT_CONFIG as unknown as Record<string, unknown>)),
-      sources: {},
-    },
+  const configured: Layer[] = [
     fileLayer(file, explicitFile !== undefined, issues),
     envLayer(env, issues),
     {
@@ -175,6 +244,14 @@ export function loadConfig(
         ]),
       ),
     },
+  ];
+  const layers: Layer[] = [
+    {
+      values: Object.fromEntries(flatten(DEFAULT_CONFIG as unknown as Record<string, unknown>)),
+      sources: {},
+    },
+    demoLayer(findDemo(cwd, env, issues), configured),
+    ...configured,
   ];
   const merged: Record<string, unknown> = {};
   const sources: Record<string, string> = {};

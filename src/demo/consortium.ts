@@ -108,7 +108,9 @@ export function demoConsortium(
       profile: {
         industry: m.industry,
         segments: supplySegments | demandSegments || 1n,
-        uri: `https://${slug(name)}.example/flowpact.json`,
+        // The profile uri is the member's node base URL (src/member/peer-directory.ts); the demo's
+        // nodes run on 127.0.0.1 and find each other directly, so this one only names the member.
+        uri: `https://${slug(name)}.example`,
         contentHash: keccak256(toHex(name)),
         signer: accounts[i].address,
       },

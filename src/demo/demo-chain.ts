@@ -25,9 +25,10 @@ export const blockOf = async (rpc: LocalChain["rpc"], tag: string) => {
 const secondsNow = () => Math.floor(Date.now() / 1000);
 
 /**
- * The demo's chain. With a saved demo: a node started at the saved genesis time (or the one
- * still running at the port), its genesis checked against the saved hash, and the chain journal
- * replayed into it with progress lines, every replayed block hash checked against the journal.
+ * The demo's chain. With a saved demo: a node started at the saved genesis time that replays the
+ * chain journal in its own process before it answers (or the node still running at the port,
+ * replayed into over JSON-RPC), its genesis checked against the saved hash and every checked
+ * block hash against the journal.
  * When that fails (another Hardhat version, a damaged journal) or there is no saved demo: a fresh
  * node whose genesis is now, and `saved` undefined so the caller bootstraps.
  */
@@ -38,8 +39,19 @@ export async function openDemoChain(options: {
 }): Promise<DemoChain> {
   const { log } = options;
   let saved = readDemoState(options.dataDir);
-  const start = async (genesisTime: number) => {
-    const chain = await startLocalChain(options.port, 90_000, { genesisDate: new Date(genesisTime * 1000) });
+  const paths = demoPaths(options.dataDir);
+  const start = async (genesisTime: number, replay: boolean) => {
+    const started = Date.now();
+    const chain = await startLocalChain(options.port, 180_000, {
+      genesisDate: new Date(genesisTime * 1000),
+      // A node this demo starts replays the journal itself, before it answers: see chain-node.config.ts.
+      journal: replay ? { file: paths.journal, resultFile: `${paths.journal}.replay.json` } : undefined,
+    });
+    if (chain.replay && "replayed" in chain.replay)
+      log(
+        `replayed ${chain.replay.replayed} blocks of the chain journal in the node in ${chain.replay.seconds.toFixed(1)} s (node answering after ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
+    else if (chain.replay) log(`the node could not replay the chain journal: ${chain.replay.error}`);
     log(
       chain.owned
         ? `local chain: started hardhat node at ${chain.rpcUrl}`
@@ -47,7 +59,7 @@ export async function openDemoChain(options: {
     );
     return chain;
   };
-  const chain = await start(saved?.genesisTime ?? secondsNow());
+  const chain = await start(saved?.genesisTime ?? secondsNow(), saved !== undefined);
   if (!saved) return { chain, saved, journaled: 0, replayed: 0 };
   const genesis = await blockOf(chain.rpc, "0x0");
   if (genesis.hash !== saved.genesisHash) {
@@ -55,7 +67,11 @@ export async function openDemoChain(options: {
     saved = undefined;
   } else {
     try {
-      const blocks = readChainJournal(demoPaths(options.dataDir).journal);
+      if (chain.replay && "error" in chain.replay)
+        throw chain.replay.name === "ChainReplayDivergedError" || chain.replay.name === "ChainJournalError"
+          ? new ChainJournalError(chain.replay.error)
+          : new Error(`the node could not replay the chain journal: ${chain.replay.error}`);
+      const blocks = readChainJournal(paths.journal);
       const started = Date.now();
       let shown = 0;
       const { replayed } = await replayChainJournal(chain.rpc, blocks, {
@@ -67,12 +83,15 @@ export async function openDemoChain(options: {
           }
         },
       });
-      log(
-        replayed > 0
-          ? `replayed ${replayed} blocks in ${((Date.now() - started) / 1000).toFixed(1)} s: every checked block hash matches the journal`
-          : `the running node already holds the journal's ${blocks.length} blocks`,
-      );
-      return { chain, saved, journaled: blocks.length, replayed };
+      // Only a node that was already running (or one that stopped short) replays over JSON-RPC.
+      if (replayed > 0)
+        log(
+          `replayed ${replayed} blocks in ${((Date.now() - started) / 1000).toFixed(1)} s: every checked block hash matches the journal`,
+        );
+      else if (chain.replay) log("every checked block hash matches the journal");
+      else log(`the running node already holds the journal's ${blocks.length} blocks`);
+      const inNode = chain.replay && "replayed" in chain.replay ? chain.replay.replayed : 0;
+      return { chain, saved, journaled: blocks.length, replayed: replayed + inNode };
     } catch (error) {
       if (!(error instanceof ChainJournalError)) throw error;
       log(`${error.message}: starting over`);
@@ -82,5 +101,5 @@ export async function openDemoChain(options: {
   if (!chain.owned) return { chain, saved, journaled: 0, replayed: 0 };
   // The node holds (part of) another chain: start over on a fresh one.
   await chain.stop();
-  return { chain: await start(secondsNow()), saved, journaled: 0, replayed: 0 };
+  return { chain: await start(secondsNow(), false), saved, journaled: 0, replayed: 0 };
 }

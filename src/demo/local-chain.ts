@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import type { NodeReplayResult } from "./chain-node.config";
 import { childOfThisProcess } from "./parent-watch";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -15,6 +17,8 @@ export interface LocalChain {
   owned: boolean;
   /** The node's process id, when this process started it. */
   pid?: number;
+  /** How the node's own replay of `LocalChainOptions.journal` went, when one was asked for. */
+  replay?: NodeReplayResult;
   rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
   stop(): Promise<void>;
 }
@@ -42,6 +46,11 @@ export interface LocalChainOptions {
   genesisDate?: Date;
   /** Start a node even if one answers at the port (it is an error then). */
   fresh?: boolean;
+  /**
+   * A chain journal for a node this call starts to replay in its own process before it answers
+   * (src/demo/chain-node.config.ts); `resultFile` receives the outcome, returned as `replay`.
+   */
+  journal?: { file: string; resultFile: string };
 }
 
 /**
@@ -71,11 +80,21 @@ export async function startLocalChain(
   const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", ...watched.env };
   if (options.genesisDate) env.FLOWPACT_CHAIN_GENESIS_DATE = options.genesisDate.toISOString();
   else delete env.FLOWPACT_CHAIN_GENESIS_DATE;
+  delete env.FLOWPACT_REPLAY_JOURNAL;
+  delete env.FLOWPACT_REPLAY_RESULT;
+  const replayConfig: string[] = [];
+  if (options.journal) {
+    env.FLOWPACT_REPLAY_JOURNAL = options.journal.file;
+    env.FLOWPACT_REPLAY_RESULT = options.journal.resultFile;
+    rmSync(options.journal.resultFile, { force: true });
+    replayConfig.push("--config", path.join(__dirname, "chain-node.config.ts"));
+  }
   const child: ChildProcess = spawn(
     process.execPath,
     [
       ...watched.execArgv,
       path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js"),
+      ...replayConfig,
       "node",
       "--hostname",
       "127.0.0.1",
@@ -110,7 +129,12 @@ export async function startLocalChain(
       );
     try {
       await rpc("eth_chainId");
-      return { rpcUrl, owned: true, pid: child.pid, rpc, stop };
+      const resultFile = options.journal?.resultFile;
+      const replay =
+        resultFile && existsSync(resultFile)
+          ? (JSON.parse(readFileSync(resultFile, "utf8")) as NodeReplayResult)
+          : undefined;
+      return { rpcUrl, owned: true, pid: child.pid, rpc, stop, replay };
     } catch {
       await new Promise((r) => setTimeout(r, 200));
     }

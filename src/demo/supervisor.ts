@@ -19,6 +19,7 @@ import { bootstrapConsortium } from "./bootstrap";
 import { startChainRecorder } from "./chain-journal";
 import { demoConsortium } from "./consortium";
 import { blockOf, openDemoChain } from "./demo-chain";
+import { publishDemoDiscovery } from "./discovery";
 import { DEV_AUDITOR_KEY, DEV_GOVERNOR_KEY, DEV_MATCHER_KEY, demoMemberAccounts } from "./keys";
 import type { LocalChain } from "./local-chain";
 import { type DemoMatcher, startDemoMatcher } from "./matcher";
@@ -423,6 +424,13 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     const dashboardUrl = await app.listen({ host: "127.0.0.1", port: options.apiPort });
     stops.push(() => app.close());
+    stops.push(
+      publishDemoDiscovery(
+        options.dataDir,
+        { rpcUrl: chain.rpcUrl, dashboardUrl, chainId: state.chainId },
+        log,
+      ),
+    );
     // Runs first on stop: the daemon finishes its tick while the rest shuts down.
     stops.push(async () => matcher?.requestStop());
     return { dashboardUrl, operatorToken: app.operatorToken, resumed, replayedBlocks: opened.replayed, stop };

@@ -12,7 +12,7 @@ import { connectFlowPact, type FlowPactClient } from "../../src/chain/clients";
 import { readDeployment } from "../../src/chain/deployments";
 import { createStore } from "../../src/store/store";
 import { DEV_KEYS, type LocalNode, startHardhatNode } from "../service/helpers/hardhatNode";
-import { type CliResult, createCliRunner, jsonOf } from "./cli/runCli";
+import { type CliResult, createCliRunner, jsonOf, runCliWithClosedStdout } from "./cli/runCli";
 
 /**
  * The `flowpact` CLI end to end: a real `hardhat node`, the CLI run as a separate process for
@@ -360,6 +360,52 @@ describe("flowpact CLI (separate process, real Hardhat node)", function () {
       );
       expectFailure(broke, 1, /^error: CreditLedger: insufficient credit \(.*\) \[CreditLedger\.transfer\]$/);
       expect((await getCreditAccount(chain, { member: B })).balance).to.equal(250n);
+    });
+
+    it("says how to point at an existing deployment when none is found (exit 2: configuration)", async () => {
+      const elsewhere = mkdtempSync(path.join(tmpdir(), "flowpact-no-deployment-"));
+      try {
+        const result = await cli(["credit", "balance", A], { FLOWPACT_DEPLOYMENTS_DIR: elsewhere });
+        expectFailure(
+          result,
+          2,
+          new RegExp(
+            `^error: no FlowPact deployment for chain 31337 in ${elsewhere}: point FLOWPACT_DEPLOYMENTS_DIR or --deployments at the directory that holds 31337\\.json \\(for an \`npm start\` demo: set FLOWPACT_DEMO_DIR to its data directory\\), or deploy a new copy with \`flowpact deploy\`$`,
+          ),
+        );
+      } finally {
+        rmSync(elsewhere, { recursive: true, force: true });
+      }
+    });
+
+    it("exits quietly when its reader goes away (`flowpact offer list | head`)", async () => {
+      const base = {
+        cwd: work,
+        env: {
+          FLOWPACT_RPC_URL: node.rpcUrl,
+          FLOWPACT_DEPLOYMENTS_DIR: deploymentsDir(),
+          FLOWPACT_DATA_DIR: dataDir(),
+        },
+      };
+      for (const args of [
+        ["offer", "list", "--all"],
+        ["offer", "list", "--help"],
+      ]) {
+        const result = await runCliWithClosedStdout(base, args);
+        expect(result.stderr, args.join(" ")).to.not.match(/EPIPE|\n\s+at /);
+        expect(result.code, `${args.join(" ")}: ${result.stderr}`).to.equal(0);
+      }
+    });
+
+    it("says how far behind the chain the store is when a list reads it", async () => {
+      await node.rpc("evm_mine");
+      const result = await cli(["agreement", "list", "--status", "proposed"]);
+      expect(result.code, result.stderr).to.equal(0);
+      const behind = result.stderr.match(
+        /^note: the store is indexed to block (\d+), the chain is at block (\d+): run `flowpact index --once` to bring it up to date$/m,
+      );
+      expect(behind, result.stderr).to.not.equal(null);
+      expect(Number(behind?.[2])).to.equal(Number(behind?.[1]) + 1);
     });
 
     it("shows help with examples on every command", async () => {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { chromium } from "playwright-core";
 import { freePort } from "../service/helpers/hardhatNode";
+import { createCliRunner, jsonOf } from "./cli/runCli";
 
 const ROOT = path.join(__dirname, "..", "..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -148,6 +149,40 @@ describe("npm start: the whole demo consortium", function () {
     console.log(`      first settled credits after ${seconds.toFixed(1)} s`);
     expect((await fetch(`${api}/`)).status).to.equal(200);
     expect(output).to.contain(`dashboard: ${api}/`);
+  });
+
+  it("lets the CLI find the moved demo from FLOWPACT_RPC_PORT, FLOWPACT_API_PORT and FLOWPACT_DEMO_DIR alone", async () => {
+    // Another shell, somewhere else, with only the variables that moved the demo.
+    const elsewhere = mkdtempSync(path.join(tmpdir(), "flowpact-shell-"));
+    try {
+      const cli = createCliRunner({
+        cwd: elsewhere,
+        env: {
+          FLOWPACT_RPC_PORT: String(rpcPort),
+          FLOWPACT_API_PORT: String(apiPort),
+          FLOWPACT_DEMO_DIR: dataDir,
+        },
+      });
+      const demo = JSON.parse(readFileSync(path.join(dataDir, "demo.json"), "utf8")) as { members: string[] };
+      const [balance, agreements, audit] = await Promise.all([
+        cli(["credit", "balance", demo.members[0], "--json"]),
+        cli(["agreement", "list", "--json"]),
+        cli(["audit", "--no-spot-checks", "--json"]),
+      ]);
+      const account = jsonOf<{ member: string; creditLimit: string }>(balance, "credit balance");
+      expect(account.member.toLowerCase()).to.equal(demo.members[0]);
+      expect(BigInt(account.creditLimit)).to.be.greaterThan(0n);
+      const listed = jsonOf<{ agreementId: string; status: string }[]>(agreements, "agreement list");
+      expect(listed.length, agreements.stderr).to.be.greaterThan(0);
+      expect(listed.map((a) => a.status)).to.include("active");
+      const report = jsonOf<{ report: { verdict: string; chainId: number } }>(audit, "audit").report;
+      expect(report.chainId).to.equal(31337);
+      expect(report.verdict).to.not.equal("fraud");
+      // The line to paste into another shell.
+      expect(output).to.contain(`export FLOWPACT_DEMO_DIR=${dataDir}`);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it("draws every member and a settled flow, fills the tables, and the manual member accepts a proposal in the browser", async function () {

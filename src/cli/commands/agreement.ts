@@ -190,7 +190,7 @@ export function registerAgreementCommands(program: Command): void {
       .option("--party <address>", "only agreements this member is a party to", parseAddress)
       .action(
         withContext(async (ctx, options: { status?: string; party?: Address }) => {
-          const rows = await chain().listAgreements(await ctx.store(), options);
+          const rows = await chain().listAgreements(await ctx.indexedStore(), options);
           emit(ctx.json, rows, () =>
             table(
               ["id", "status", "parties", "accepted", "flows", "runs"],

@@ -43,10 +43,14 @@ export function registerMemberCommands(program: Command): void {
         "audience segments you reach, comma-separated names or bit numbers",
         parseSegmentList,
       )
-      .requiredOption("--uri <url>", "where your public profile document lives", parseUrl)
+      .requiredOption(
+        "--uri <url>",
+        "your node's public base URL (https://…): other members' nodes, the matching daemon and auditors reach your node there",
+        parseUrl,
+      )
       .option(
         "--content-hash <bytes32>",
-        "keccak-256 of the profile document (default: hash of the URI)",
+        "keccak-256 of your published profile details (default: hash of the URI)",
         parseBytes32,
       )
       .option(
@@ -77,7 +81,7 @@ export function registerMemberCommands(program: Command): void {
         ),
       ),
     [
-      "flowpact member apply --industry banking --segments families,high-income --uri https://bank.example/flowpact.json",
+      "flowpact member apply --industry banking --segments families,high-income --uri https://node.bank.example",
     ],
   );
 
@@ -183,7 +187,7 @@ export function registerMemberCommands(program: Command): void {
       )
       .action(
         withContext(async (ctx, options: { status?: string }) => {
-          const rows = await chain().listMembers(await ctx.store(), options);
+          const rows = await chain().listMembers(await ctx.indexedStore(), options);
           emit(ctx.json, rows, () =>
             table(
               ["address", "status", "industry", "segments", "since block"],

@@ -143,7 +143,7 @@ export function registerOfferCommands(program: Command): void {
       .option("--all", "include withdrawn offers")
       .action(
         withContext(async (ctx, options: { owner?: Address; all?: boolean }) => {
-          const rows = await chain().listOffers(await ctx.store(), {
+          const rows = await chain().listOffers(await ctx.indexedStore(), {
             owner: options.owner,
             includeWithdrawn: options.all,
           });

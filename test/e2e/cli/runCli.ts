@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 
 const BIN = path.join(__dirname, "..", "..", "..", "src", "cli", "bin.cjs");
@@ -17,6 +17,13 @@ const SCRUBBED = [
   "FLOWPACT_CONFIG",
   "FLOWPACT_CHAIN_ID",
   "DATABASE_URL",
+  // Where the chain, deployment and store are (a running demo's included).
+  "FLOWPACT_RPC_URL",
+  "FLOWPACT_DEPLOYMENTS_DIR",
+  "FLOWPACT_DATA_DIR",
+  "FLOWPACT_DEMO_DIR",
+  "FLOWPACT_RPC_PORT",
+  "FLOWPACT_API_PORT",
 ];
 
 /**
@@ -46,4 +53,27 @@ export function jsonOf<T = Record<string, unknown>>(result: CliResult, what: str
   if (result.code !== 0)
     throw new Error(`${what} exited with ${result.code}:\n${result.stderr}\n${result.stdout}`);
   return JSON.parse(result.stdout) as T;
+}
+
+/**
+ * Runs `flowpact` with its stdout closed before it writes anything: what `flowpact … | head`
+ * does to a command whose output outlives the reader.
+ */
+export function runCliWithClosedStdout(
+  base: { cwd: string; env: Record<string, string> },
+  args: string[],
+): Promise<{ code: number | null; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", ...base.env };
+  for (const name of SCRUBBED) if (!(name in base.env)) delete env[name];
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: base.cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.destroy();
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stderr })));
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -15,6 +15,65 @@ describe("config", () => {
     expect(config.dataDir).to.equal(path.join(cwd, ".flowpact"));
     expect(config.databaseUrl).to.equal(undefined);
     expect(config.indexer.confirmations).to.equal(0);
+  });
+
+  describe("a local `npm start` demo", () => {
+    const demo = (where: string) => {
+      mkdirSync(where, { recursive: true });
+      writeFileSync(path.join(where, "demo.json"), "{}");
+      // What a running demo publishes (this process stands in for it: its pid is alive).
+      writeFileSync(
+        path.join(where, "running.json"),
+        JSON.stringify({
+          rpcUrl: "http://127.0.0.1:9911",
+          dashboardUrl: "http://127.0.0.1:9912",
+          chainId: 31337,
+          pid: process.pid,
+        }),
+      );
+      return where;
+    };
+
+    it("is found from FLOWPACT_DEMO_DIR alone: its chain, its deployment and an index of the CLI's own", () => {
+      const dir = demo(mkdtempSync(path.join(tmpdir(), "flowpact-demo-")));
+      const config = loadConfig({}, { cwd, env: { FLOWPACT_DEMO_DIR: dir } });
+      expect(config.rpcUrl).to.equal("http://127.0.0.1:9911");
+      expect(config.deploymentsDir).to.equal(path.join(dir, "deployments"));
+      expect(config.dataDir).to.equal(path.join(dir, "cli"));
+      // FLOWPACT_RPC_PORT moves the chain; an explicit URL or directory still wins.
+      expect(
+        loadConfig({}, { cwd, env: { FLOWPACT_DEMO_DIR: dir, FLOWPACT_RPC_PORT: "9545" } }).rpcUrl,
+      ).to.equal("http://127.0.0.1:9545");
+      const explicit = loadConfig({ deploymentsDir: "mine" }, { cwd, env: { FLOWPACT_DEMO_DIR: dir } });
+      expect(explicit.deploymentsDir).to.equal(path.join(cwd, "mine"));
+      expect(explicit.rpcUrl).to.equal("http://127.0.0.1:9911");
+    });
+
+    it("is found in .flowpact/demo under the working directory only when nothing else configures the chain", () => {
+      const checkout = mkdtempSync(path.join(tmpdir(), "flowpact-checkout-"));
+      demo(path.join(checkout, ".flowpact", "demo"));
+      expect(loadConfig({}, { cwd: checkout, env: {} }).deploymentsDir).to.equal(
+        path.join(checkout, ".flowpact", "demo", "deployments"),
+      );
+      const elsewhere = loadConfig({}, { cwd: checkout, env: { FLOWPACT_RPC_URL: "http://10.0.0.1:8545" } });
+      expect(elsewhere.deploymentsDir).to.equal(path.join(checkout, "deployments"));
+      expect(elsewhere.dataDir).to.equal(path.join(checkout, ".flowpact"));
+    });
+
+    it("refuses a FLOWPACT_RPC_PORT that is no port", () => {
+      for (const port of ["eighty", "0", "70000"]) {
+        const error = (() => {
+          try {
+            loadConfig({}, { cwd, env: { FLOWPACT_RPC_PORT: port } });
+          } catch (e) {
+            return e as ConfigError;
+          }
+        })();
+        expect(error, port).to.be.instanceOf(ConfigError);
+        expect(error?.issues[0].source).to.equal("FLOWPACT_RPC_PORT");
+        expect(error?.issues[0].message).to.match(/^is not a TCP port/);
+      }
+    });
   });
 
   it("layers file < environment < overrides", () => {
