@@ -54,6 +54,20 @@ const fmt = (gas: bigint) => gas.toLocaleString("en-US");
 
 async function main(): Promise<void> {
   const f = await deploySettlementFixture();
+  // Steady state: every member measured below already holds a balance (one earlier settlement each
+  // way), as every member does after its first settlement; a first-ever posting pays once for
+  // turning two zero balances non-zero (2 × 17,100 gas more).
+  const warmUp = await createActiveAgreement(
+    f.agreements,
+    [f.alice, f.bob, f.carol, f.dave],
+    [f.bob, f.carol, f.dave].map((to) => ({
+      from: f.alice.address,
+      to: to.address,
+      segments: 1n,
+      capPerEpoch: 10n,
+      rate: 1n,
+    })),
+  );
   // A flow whose cap is above every measured count, so each batch settles in full at rate 1.
   const cap = 2n ** 63n;
   const { agreementId } = await createActiveAgreement(
@@ -63,6 +77,25 @@ async function main(): Promise<void> {
   );
   await f.ledger.connect(f.governor).setCreditLimit(f.bob.address, 10n ** 30n);
   await time.increaseTo(await f.agreements.epochEnd(agreementId, 0n));
+  for (const [flow, to] of [f.bob, f.carol, f.dave].entries()) {
+    const batch = {
+      agreementId: warmUp.agreementId,
+      flow: BigInt(flow),
+      epoch: 0n,
+      count: 1n,
+      root: ethers.ZeroHash,
+    };
+    await f.settlement
+      .connect(f.alice)
+      .commit(
+        warmUp.agreementId,
+        flow,
+        0n,
+        1n,
+        ethers.ZeroHash,
+        await signBatch(to, f.settlementAddress, batch),
+      );
+  }
   // The Merkle root's value does not change the gas (32 bytes of calldata either way).
   const root = ethers.id("receipts of epoch 0");
 
@@ -183,7 +216,8 @@ async function main(): Promise<void> {
     "## Settlement gas: batches against a per-referral log (`npm run bench:gas`)",
     "",
     "Whole transactions on the Hardhat network (21,000 base and calldata included), each from the same",
-    "state (an active agreement, epoch ended, recipient within its credit limit). A batch is one count",
+    "state (an active agreement, epoch ended, recipient within its credit limit, both members already",
+    "holding a balance — a member's first-ever posting costs 2 × 17,100 more). A batch is one count",
     "and one Merkle root whatever its size, so its gas does not grow with the count",
     `(commit at 1,000,000 / at 1: ${growth.toFixed(3)}; the small differences are calldata bytes of the count).`,
     "",
