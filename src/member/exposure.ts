@@ -9,13 +9,14 @@
  * take at most the bound: everything above the acknowledged count is only claimable, and disputable.
  */
 export interface ExposureBound {
-  /** Unacknowledged clicks on a flow's epoch at which billable tokens stop (default 500). */
+  /** Unacknowledged clicks on a flow's epoch at which billable tokens stop (default 10,000). */
   maxUnacknowledged: number;
-  /** Seconds an unacknowledged click may wait for an acknowledgement (default 60). */
+  /** Seconds an unacknowledged click may wait for an acknowledgement (default 120). */
   maxAgeSeconds: bigint;
 }
 
-export const DEFAULT_EXPOSURE_BOUND: ExposureBound = { maxUnacknowledged: 500, maxAgeSeconds: 60n };
+/** Sized for a busy flow acknowledged every 2 s (about 300 referrals/s per flow in bench:e2e). */
+export const DEFAULT_EXPOSURE_BOUND: ExposureBound = { maxUnacknowledged: 10_000, maxAgeSeconds: 120n };
 
 export interface FlowExposure {
   agreementId: bigint;

@@ -91,9 +91,14 @@ export interface MemberNodeSharedOptions {
   claimAfter?: bigint;
   /**
    * How far a referrer lets a recipient fall behind in acknowledging before it stops issuing
-   * billable tokens on the flow (default 500 clicks or 60 s; see exposure.ts).
+   * billable tokens on the flow (default 10,000 clicks or 120 s; see exposure.ts).
    */
   exposureBound?: ExposureBound;
+  /**
+   * With `settleEveryMs`: acknowledge the arrivals made durable every this many ms (default 2,000),
+   * besides each settlement pass.
+   */
+  acknowledgeEveryMs?: number;
   tokenTtl?: bigint;
   /** Per client, route and minute, on every route of every member's server (default 600). */
   rateLimit?: number | RateLimiter;
@@ -390,13 +395,28 @@ export async function startMemberNodes(
       };
       nodes.push(node);
     }
-    if (shared.settleEveryMs)
+    if (shared.settleEveryMs) {
       loop = startSettlementLoop(nodes, {
         everyMs: shared.settleEveryMs,
         beforePass: shared.beforeSettlePass,
         onPass: shared.onSettlePass,
         onError: (error) => nodes[0]?.app.log.error({ err: error.message }, "settlement pass failed"),
       });
+      // Acknowledgements keep their own, shorter clock: a referrer's exposure is bounded by how
+      // soon they arrive, not by the settlement pass.
+      let acknowledging = false;
+      const acknowledgeTimer = setInterval(async () => {
+        if (acknowledging) return;
+        acknowledging = true;
+        try {
+          for (const node of nodes) await node.acknowledge().catch(() => []);
+        } finally {
+          acknowledging = false;
+        }
+      }, shared.acknowledgeEveryMs ?? 2_000);
+      acknowledgeTimer.unref();
+      timers.push(acknowledgeTimer);
+    }
   } catch (error) {
     await close().catch(() => {});
     throw error;

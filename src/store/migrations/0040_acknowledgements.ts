@@ -5,8 +5,8 @@ import type { Migration } from "./migration";
  * highest signed running count and root its recipient sent (EIP-712 `Acknowledgement`). What the
  * referrer settles with, and what answers a dispute below it. Counts are uint64 (numeric(20,0)).
  */
-export const migration0030: Migration = {
-  id: 30,
+export const migration0040: Migration = {
+  id: 40,
   name: "acknowledgements",
   sql: `
     CREATE TABLE member_acknowledgements (
