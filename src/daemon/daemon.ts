@@ -79,6 +79,19 @@ export async function runTick(ctx: DaemonContext): Promise<TickSummary> {
     deployment: client.deployment,
     settings: ctx.config.indexer,
     progress: silentProgress,
+    onQuarantine: (event) => {
+      metrics.quarantinedEvents.inc();
+      log.warn(
+        {
+          block: event.blockNumber.toString(),
+          logIndex: event.logIndex,
+          tx: event.txHash,
+          event: event.name ? `${event.contract}.${event.name}` : "undecodable log",
+          error: event.error,
+        },
+        "event quarantined: the indexer could not apply it and went on",
+      );
+    },
   });
   const status = await indexer.run({ once: true });
   const now = await chainNow(client);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { countQuarantinedEvents } from "../../store/queries/quarantine";
 import type { ApiContext } from "../context";
 import { FINAL_BATCH_STATUSES } from "../epochs";
 import { toDecimal, toInt } from "../format";
@@ -49,6 +50,11 @@ const summaryResponse = {
         chainId: { type: ["integer", "null"] },
         indexedBlock: { type: ["integer", "null"] },
         eventCount: { type: ["integer", "null"] },
+        quarantinedEvents: {
+          type: "integer",
+          description:
+            "Events the indexer could not apply and set aside (GET them from the store's quarantined_events)",
+        },
       },
     },
     now: { type: "integer", description: "Server clock (unix seconds) used for epochs" },
@@ -97,6 +103,7 @@ export function registerSummaryRoutes(app: FastifyInstance, ctx: ApiContext) {
       const [progress] = await ctx.db.query<{ chain_id: bigint; indexed_block: bigint; event_count: bigint }>(
         "SELECT chain_id, indexed_block, event_count FROM indexer_progress LIMIT 1",
       );
+      const quarantined = await countQuarantinedEvents(ctx.db);
       return {
         members: { total: sum(members), byStatus: members },
         agreements: { total: sum(agreements), byStatus: agreements },
@@ -122,6 +129,7 @@ export function registerSummaryRoutes(app: FastifyInstance, ctx: ApiContext) {
           chainId: progress ? toInt(progress.chain_id) : null,
           indexedBlock: progress ? toInt(progress.indexed_block) : null,
           eventCount: progress ? toInt(progress.event_count) : null,
+          quarantinedEvents: toInt(quarantined),
         },
         now: Math.floor(ctx.now()),
       };
