@@ -43,7 +43,8 @@ export interface RunAuditOptions {
   nodesFromProfiles?: boolean;
   /** Receipt proofs requested per batch (k, default 3). */
   samplesPerBatch?: number;
-  randomInt?: (n: number) => number;
+  /** Uniform random integer in [0, n) for the proof sample (default: the CSPRNG). */
+  randomIndex?: (n: bigint) => bigint;
   anomalies?: AnomalyOptions;
   /** Write `audit-<chain>-<from>-<to>.json` and `.html` here. */
   outDir?: string;
@@ -134,7 +135,7 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
       domain,
       nodeUrls,
       samplesPerBatch: options.samplesPerBatch,
-      randomInt: options.randomInt,
+      randomIndex: options.randomIndex,
       onProgress: options.onProgress,
     });
     findings.push(...spot.findings);

@@ -2,8 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { countQuarantinedEvents } from "../../store/queries/quarantine";
 import type { ApiContext } from "../context";
 import { FINAL_BATCH_STATUSES } from "../epochs";
-import { toDecimal, toInt } from "../format";
-import { errorResponses } from "../schemas";
+import { toDecimal, toExact, toInt } from "../format";
+import { errorResponses, exactIntegerSchema } from "../schemas";
 
 const countsSchema = {
   type: "object",
@@ -23,7 +23,7 @@ const summaryResponse = {
         total: { type: "integer" },
         byStatus: countsSchema,
         final: { type: "integer", description: "Committed, finalised or resolved" },
-        settledReferrals: { type: "integer" },
+        settledReferrals: exactIntegerSchema,
         settledCredits: { type: "string" },
       },
     },
@@ -111,7 +111,7 @@ export function registerSummaryRoutes(app: FastifyInstance, ctx: ApiContext) {
           total: sum(batches),
           byStatus: batches,
           final: FINAL_BATCH_STATUSES.reduce((acc, s) => acc + (batches[s] ?? 0), 0),
-          settledReferrals: toInt(settled.referrals),
+          settledReferrals: toExact(settled.referrals),
           settledCredits: toDecimal(settled.credits),
         },
         credits: {
