@@ -1,4 +1,5 @@
 import { CommanderError } from "commander";
+import { redactSecrets } from "../config/redact";
 
 /** Exit codes: 0 success, 1 the chain or the environment refused, 2 the command line is wrong. */
 export const EXIT_OK = 0;
@@ -66,15 +67,19 @@ export function describeFailure(error: unknown): Failure {
   if (e?.name === "ConfigError" && Array.isArray(e.issues))
     return {
       exitCode: EXIT_USAGE,
-      line: `error: ${e.issues.map((i) => `${i.source} ${i.message}`).join("; ")}`,
+      line: `error: ${redactSecrets(e.issues.map((i) => `${i.source} ${i.message}`).join("; "))}`,
     };
   if (USAGE_ERRORS.has(e?.name)) return { exitCode: EXIT_USAGE, line: `error: ${firstLine(e)}` };
   if (EXPECTED_FAILURES.has(e?.name))
-    return { exitCode: EXIT_FAILED, line: `error: ${e.shortMessage ?? firstLine(e)}` };
+    return {
+      exitCode: EXIT_FAILED,
+      line: `error: ${e.shortMessage === undefined ? firstLine(e) : redactSecrets(e.shortMessage)}`,
+    };
   const debug = process.env.FLOWPACT_DEBUG
-    ? `\n${e?.stack ?? String(error)}`
+    ? `\n${redactSecrets(e?.stack ?? String(error))}`
     : " (FLOWPACT_DEBUG=1 shows the stack)";
   return { exitCode: EXIT_FAILED, line: `error: unexpected failure: ${firstLine(e)}${debug}` };
 }
 
-const firstLine = (e: Error | undefined): string => (e?.message ?? String(e)).split("\n")[0];
+/** The first line of an error's message, with every secret redacted (URL credentials, keys). */
+const firstLine = (e: Error | undefined): string => redactSecrets((e?.message ?? String(e)).split("\n")[0]);

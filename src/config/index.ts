@@ -1,5 +1,6 @@
 export { ConfigError, type ConfigIssue } from "./errors";
 export { CONFIG_ENV, CONFIG_FILE_NAME, type LoadConfigOptions, loadConfig, redactConfig } from "./load";
+export { redactSecrets } from "./redact";
 export {
   DEFAULT_CONFIG,
   type FlowPactConfig,

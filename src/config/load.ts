@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, type ConfigIssue } from "./errors";
+import { redactSecrets } from "./redact";
 import {
   DEFAULT_CONFIG,
   type FlowPactConfig,
@@ -194,6 +195,7 @@ export function redactConfig(config: FlowPactConfig): Record<string, unknown> {
     ...config,
     privateKey: config.privateKey === undefined ? undefined : "<redacted>",
     keystorePassword: config.keystorePassword === undefined ? undefined : "<redacted>",
-    databaseUrl: config.databaseUrl?.replace(/\/\/([^:@/]+):([^@/]+)@/, "//$1:<redacted>@"),
+    databaseUrl: config.databaseUrl === undefined ? undefined : redactSecrets(config.databaseUrl, []),
+    rpcUrl: redactSecrets(config.rpcUrl, []),
   };
 }
