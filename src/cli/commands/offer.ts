@@ -7,7 +7,6 @@ import { chain, examples, withContext } from "../action";
 import { emit, isoTime, table } from "../output";
 import {
   parseAddress,
-  parseAmount,
   parseId,
   parseIndustryList,
   parseSegmentList,
