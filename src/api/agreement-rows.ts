@@ -1,7 +1,16 @@
 import type { Queryable } from "../store/driver";
 import { agreementKind } from "./cycles";
-import { currentEpoch, epochCount } from "./epochs";
-import { segmentNames, toDecimal, toInt, toIntOrNull } from "./format";
+import { currentEpoch, type ExactSchedule, exactEpochCount } from "./epochs";
+import {
+  type ExactInteger,
+  segmentNames,
+  sumExact,
+  toDecimal,
+  toExact,
+  toExactOrNull,
+  toInt,
+  toIntOrNull,
+} from "./format";
 
 export interface AgreementRow {
   agreement_id: bigint;
@@ -42,7 +51,7 @@ export interface FlowView {
   segmentNames: string[];
   capPerEpoch: string;
   rate: string;
-  settledReferrals: number;
+  settledReferrals: ExactInteger;
   settledCredits: string;
 }
 
@@ -76,7 +85,7 @@ export async function loadFlows(
       segmentNames: segmentNames(r.segments),
       capPerEpoch: toDecimal(r.cap_per_epoch),
       rate: toDecimal(r.rate),
-      settledReferrals: toInt(r.settled_referrals),
+      settledReferrals: toExact(r.settled_referrals),
       settledCredits: toDecimal(r.settled_credits),
     });
     byAgreement.set(key, list);
@@ -90,6 +99,16 @@ export function scheduleOf(row: AgreementRow) {
     endTime: toInt(row.end_time),
     epochLength: toInt(row.epoch_length),
     terminationEffectiveAt: toIntOrNull(row.termination_effective_at),
+  };
+}
+
+export function exactScheduleOf(row: AgreementRow): ExactSchedule {
+  return {
+    startTime: BigInt(row.start_time),
+    endTime: BigInt(row.end_time),
+    epochLength: BigInt(row.epoch_length),
+    terminationEffectiveAt:
+      row.termination_effective_at === null ? null : BigInt(row.termination_effective_at),
   };
 }
 
@@ -107,19 +126,19 @@ export function toAgreementView(row: AgreementRow, flows: readonly FlowView[], n
     parties: row.parties,
     acceptedBy: row.accepted_by,
     kind: agreementKind(flows),
-    startTime: schedule.startTime,
-    endTime: schedule.endTime,
-    epochLength: schedule.epochLength,
-    noticeEpochs: toInt(row.notice_epochs),
-    proposalExpiry: toInt(row.proposal_expiry),
-    epochCount: epochCount(schedule),
+    startTime: toExact(row.start_time),
+    endTime: toExact(row.end_time),
+    epochLength: toExact(row.epoch_length),
+    noticeEpochs: toExact(row.notice_epochs),
+    proposalExpiry: toExact(row.proposal_expiry),
+    epochCount: toExact(exactEpochCount(exactScheduleOf(row))),
     currentEpoch: running ? currentEpoch(schedule, now) : null,
     flowCount: flows.length,
-    settledReferrals: flows.reduce((acc, f) => acc + f.settledReferrals, 0),
+    settledReferrals: sumExact(flows.map((f) => f.settledReferrals)),
     settledCredits: flows.reduce((acc, f) => acc + BigInt(f.settledCredits), 0n).toString(),
     rejectedBy: row.rejected_by,
     terminatedBy: row.terminated_by,
-    terminationEffectiveAt: schedule.terminationEffectiveAt,
+    terminationEffectiveAt: toExactOrNull(row.termination_effective_at),
     proposedBlock: toInt(row.proposed_block),
     updatedBlock: toInt(row.updated_block),
   };

@@ -1,3 +1,5 @@
+import type { ExactInteger } from "./format";
+
 /**
  * Where each epoch of an agreement stands, from the agreement's schedule and the batches indexed
  * for it. Pure, so it is tested without a store.
@@ -17,8 +19,8 @@ export interface StoredBatch {
   flowIndex: number;
   epoch: number;
   status: string;
-  count: number;
-  settledCount: number | null;
+  count: ExactInteger;
+  settledCount: ExactInteger | null;
   amount: string | null;
   cosigned: boolean;
 }
@@ -27,8 +29,8 @@ export interface FlowEpoch {
   flow: number;
   state: FlowEpochState;
   batchStatus: string | null;
-  count: number | null;
-  settledCount: number | null;
+  count: ExactInteger | null;
+  settledCount: ExactInteger | null;
   amount: string | null;
   cosigned: boolean | null;
 }
@@ -44,10 +46,33 @@ export interface AgreementEpoch {
 /** Batch statuses after which a batch is final (`ISettlement.BatchStatus`). */
 export const FINAL_BATCH_STATUSES = ["committed", "finalised", "resolved"] as const;
 
+/** The schedule as the chain has it (uint64 values), for exact arithmetic. */
+export interface ExactSchedule {
+  startTime: bigint;
+  endTime: bigint;
+  epochLength: bigint;
+  terminationEffectiveAt: bigint | null;
+}
+
+/** Epochs between start and end (or the termination's effective time), exactly. */
+export function exactEpochCount(s: ExactSchedule): bigint {
+  const end =
+    s.terminationEffectiveAt !== null && s.terminationEffectiveAt < s.endTime
+      ? s.terminationEffectiveAt
+      : s.endTime;
+  if (s.epochLength <= 0n || end <= s.startTime) return 0n;
+  return (end - s.startTime + s.epochLength - 1n) / s.epochLength;
+}
+
 export function epochCount(s: EpochSchedule): number {
-  if (s.epochLength <= 0 || s.endTime <= s.startTime) return 0;
-  const end = s.terminationEffectiveAt !== null ? Math.min(s.endTime, s.terminationEffectiveAt) : s.endTime;
-  return Math.max(0, Math.ceil((end - s.startTime) / s.epochLength));
+  return Number(
+    exactEpochCount({
+      startTime: BigInt(s.startTime),
+      endTime: BigInt(s.endTime),
+      epochLength: BigInt(s.epochLength),
+      terminationEffectiveAt: s.terminationEffectiveAt === null ? null : BigInt(s.terminationEffectiveAt),
+    }),
+  );
 }
 
 /** The epoch running at `now`, or null before the start or after the end. */

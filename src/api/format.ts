@@ -7,6 +7,30 @@ export const toInt = (value: unknown): number => (value === null || value === un
 export const toIntOrNull = (value: unknown): number | null =>
   value === null || value === undefined ? null : Number(value);
 
+/**
+ * A uint64 value (a count, an epoch, a chain time) or a sum of them, exactly: a JSON number while
+ * it is one (|v| ≤ 2^53−1, every value a real consortium produces), its decimal string beyond, where
+ * a JSON number would round (an offer expiring at 2^64−1 is valid on chain).
+ */
+export type ExactInteger = number | string;
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+export const toExact = (value: unknown): ExactInteger => {
+  const v = value === null || value === undefined ? 0n : BigInt(value as bigint | string | number);
+  return v <= MAX_SAFE && v >= -MAX_SAFE ? Number(v) : v.toString();
+};
+
+export const toExactOrNull = (value: unknown): ExactInteger | null =>
+  value === null || value === undefined ? null : toExact(value);
+
+/** Sums exact integers (numbers and decimal strings) exactly. */
+export const sumExact = (values: Iterable<ExactInteger>): ExactInteger => {
+  let total = 0n;
+  for (const v of values) total += BigInt(v);
+  return toExact(total);
+};
+
 /** A uint256 or signed amount as a decimal string (JSON numbers lose precision past 2^53). */
 export const toDecimal = (value: unknown): string =>
   value === null || value === undefined ? "0" : BigInt(value as bigint | string | number).toString();

@@ -2,7 +2,8 @@
  * JSON Schema fragments shared by the routes. Fastify validates requests against them (so bad
  * input is a 400 before any query runs), serialises responses with them, and the OpenAPI document
  * is generated from them. Amounts and uint256 ids travel as decimal strings (they do not fit a
- * JSON number); counts, epochs and block numbers as integers.
+ * JSON number); block numbers as integers; uint64 values (counts, epochs, chain times) as exact
+ * integers (`exactIntegerSchema`: a number up to 2^53−1, a decimal string beyond).
  */
 
 export const addressSchema = {
@@ -31,6 +32,20 @@ export const amountSchema = {
   type: "string",
   pattern: "^-?[0-9]+$",
   description: "Signed integer amount of credits, in decimal",
+} as const;
+
+/** A uint64 (or a sum of them) exactly: a JSON number up to 2^53−1, a decimal string beyond. */
+export const exactIntegerSchema = {
+  type: ["integer", "string"],
+  pattern: "^-?[0-9]+$",
+  description:
+    "Integer, exact: a JSON number up to 2^53−1, a decimal string beyond (uint64 values reach 2^64−1)",
+} as const;
+
+export const nullableExactIntegerSchema = {
+  type: ["integer", "string", "null"],
+  pattern: "^-?[0-9]+$",
+  description: exactIntegerSchema.description,
 } as const;
 
 export const nullableAmountSchema = { type: ["string", "null"], pattern: "^-?[0-9]+$" } as const;
@@ -84,7 +99,7 @@ export const flowSchema = {
     segmentNames: { type: "array", items: { type: "string" } },
     capPerEpoch: { type: "string" },
     rate: { type: "string" },
-    settledReferrals: { type: "integer", description: "Referrals settled on this flow so far" },
+    settledReferrals: { ...exactIntegerSchema, description: "Referrals settled on this flow so far" },
     settledCredits: { type: "string", description: "Credits settled on this flow so far" },
   },
 } as const;
@@ -100,19 +115,19 @@ export const agreementSummarySchema = {
     parties: { type: "array", items: { type: "string" } },
     acceptedBy: { type: "array", items: { type: "string" } },
     kind: { type: "string", enum: ["one-way", "pair", "cycle", "other"] },
-    startTime: { type: "integer" },
-    endTime: { type: "integer" },
-    epochLength: { type: "integer" },
-    noticeEpochs: { type: "integer" },
-    proposalExpiry: { type: "integer" },
-    epochCount: { type: "integer", description: "Epochs between start and end" },
+    startTime: exactIntegerSchema,
+    endTime: exactIntegerSchema,
+    epochLength: exactIntegerSchema,
+    noticeEpochs: exactIntegerSchema,
+    proposalExpiry: exactIntegerSchema,
+    epochCount: { ...exactIntegerSchema, description: "Epochs between start and end" },
     currentEpoch: { type: ["integer", "null"], description: "Running epoch, null outside the term" },
     flowCount: { type: "integer" },
-    settledReferrals: { type: "integer" },
+    settledReferrals: exactIntegerSchema,
     settledCredits: { type: "string" },
     rejectedBy: nullableString,
     terminatedBy: nullableString,
-    terminationEffectiveAt: nullableInteger,
+    terminationEffectiveAt: nullableExactIntegerSchema,
     proposedBlock: { type: "integer" },
     updatedBlock: { type: "integer" },
   },

@@ -43,6 +43,8 @@ export const FINDING_CODES = {
   "receipt-duplicate-across-epochs": "violation",
   "proof-node-unreachable": "anomaly",
   "proof-node-refused": "anomaly",
+  "proof-count-unprovable": "anomaly",
+  "proof-check-failed": "anomaly",
   // anomalies
   "cap-every-epoch": "anomaly",
   "traffic-spike": "anomaly",

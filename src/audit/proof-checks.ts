@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { type Address, getAddress, type LocalAccount } from "viem";
 import type { OutboundClient } from "../net";
 import { requestBatchProofs } from "./batch-proofs";
@@ -15,8 +15,11 @@ export interface SpotCheckOptions {
   nodeUrls: Record<Address, string>;
   /** Receipts sampled per batch (k); all of them when the batch is smaller. */
   samplesPerBatch?: number;
-  /** Random integer in [0, n): the sample must be the auditor's choice, never the node's. */
-  randomInt?: (n: number) => number;
+  /**
+   * Uniform random integer in [0, n) (n up to 2^64): the sample must be the auditor's choice,
+   * never the node's. Default: from the system's CSPRNG.
+   */
+  randomIndex?: (n: bigint) => bigint;
   timeoutMs?: number;
   /**
    * How member nodes are reached (address policy, body cap, idle timeout); default: public
@@ -38,8 +41,16 @@ export interface BatchProofCheck {
   referrer: Address;
   requested: number;
   verified: number;
-  outcome: "verified" | "invalid" | "unreachable" | "refused" | "no-node";
+  /**
+   * `unprovable`: a sampled position is beyond what a proof request can name (uint32), so the
+   * batch's count cannot be backed by receipts anyone can ask for; `failed`: checking this batch
+   * threw (reported as a finding; the other batches are checked all the same).
+   */
+  outcome: "verified" | "invalid" | "unreachable" | "refused" | "no-node" | "unprovable" | "failed";
 }
+
+/** The largest receipt position a proof request can name (`indices` are uint32 in ProofRequest). */
+export const MAX_PROOF_POSITION = 2n ** 32n - 1n;
 
 /**
  * Spot-checks the receipts behind the batches: for each batch, asks its referrer's member node for
@@ -62,7 +73,7 @@ export async function spotCheckProofs(
   options: SpotCheckOptions,
 ): Promise<{ findings: Finding[]; checks: BatchProofCheck[] }> {
   const k = options.samplesPerBatch ?? 3;
-  const draw = options.randomInt ?? ((n: number) => randomInt(n));
+  const draw = options.randomIndex ?? randomBelow;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const now = options.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
   const nodeUrls = new Map(
@@ -109,7 +120,28 @@ export async function spotCheckProofs(
       checks.push({ ...base, requested: 0, verified: 0, outcome: "no-node" });
       return;
     }
-    const indices = sample(Number(batch.count), k, draw);
+    const positions = sample(batch.count, k, draw);
+    const beyond = positions.filter((p) => p > MAX_PROOF_POSITION);
+    if (beyond.length > 0) {
+      findings.push(
+        finding(
+          "proof-count-unprovable",
+          `${label}: it counts ${batch.count} referrals, but receipt positions past ${MAX_PROOF_POSITION} cannot be named in a proof request, so the sampled receipts ${beyond.slice(0, 3).join(", ")}${beyond.length > 3 ? " …" : ""} cannot be checked`,
+          {
+            referrer: batch.referrer,
+            agreementId: batch.agreementId,
+            flow: batch.flow,
+            epoch: batch.epoch,
+            count: batch.count,
+            sampled: positions.map(String),
+          },
+          batch.transactions,
+        ),
+      );
+      checks.push({ ...base, requested: 0, verified: 0, outcome: "unprovable" });
+      return;
+    }
+    const indices = positions.map(Number);
     const node = batch.referrer.toLowerCase();
     const probe = probes.get(node);
     if (probe) await probe;
@@ -210,7 +242,33 @@ export async function spotCheckProofs(
     Array.from({ length: Math.min(concurrency, batches.length) }, async () => {
       while (next < batches.length) {
         const batch = batches[next++];
-        await checkBatch(batch);
+        try {
+          await checkBatch(batch);
+        } catch (error) {
+          // One batch that cannot be checked is one finding, never a failed audit.
+          findings.push(
+            finding(
+              "proof-check-failed",
+              `batch (agreement ${batch.agreementId}, flow ${batch.flow}, epoch ${batch.epoch}): its proofs could not be checked: ${(error as Error)?.message ?? String(error)}`,
+              {
+                referrer: batch.referrer,
+                agreementId: batch.agreementId,
+                flow: batch.flow,
+                epoch: batch.epoch,
+              },
+              batch.transactions,
+            ),
+          );
+          checks.push({
+            agreementId: batch.agreementId,
+            flow: batch.flow,
+            epoch: batch.epoch,
+            referrer: batch.referrer,
+            requested: 0,
+            verified: 0,
+            outcome: "failed",
+          });
+        }
         options.onProgress?.({ phase: "proofs", done: ++done, total: batches.length });
       }
     }),
@@ -237,12 +295,24 @@ export async function spotCheckProofs(
   return { findings, checks };
 }
 
-/** `k` distinct positions in [0, n), drawn with `draw` (all of them when n ≤ k). */
-function sample(n: number, k: number, draw: (n: number) => number): number[] {
-  if (n <= k) return Array.from({ length: n }, (_, i) => i);
-  const chosen = new Set<number>();
+/** `k` distinct positions in [0, n), drawn with `draw` (all of them when n ≤ k), ascending. */
+export function sample(n: bigint, k: number, draw: (n: bigint) => bigint): bigint[] {
+  if (n <= BigInt(k)) return Array.from({ length: Number(n) }, (_, i) => BigInt(i));
+  const chosen = new Set<bigint>();
   while (chosen.size < k) chosen.add(draw(n));
-  return [...chosen].sort((a, b) => a - b);
+  return [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A uniform random integer in [0, n) for any n ≥ 1, from the CSPRNG (rejection sampling). */
+export function randomBelow(n: bigint): bigint {
+  if (n <= 0n) throw new RangeError(`no integer below ${n}`);
+  const bits = (n - 1n).toString(2).length;
+  const bytes = Math.ceil(bits / 8);
+  const mask = (1n << BigInt(bits)) - 1n;
+  for (;;) {
+    const candidate = BigInt(`0x${randomBytes(bytes).toString("hex")}`) & mask;
+    if (candidate < n) return candidate;
+  }
 }
 
 function compareBatches(a: AuditedBatch, b: AuditedBatch): number {

@@ -49,7 +49,8 @@ export interface RunAuditOptions {
   outbound?: OutboundClient;
   /** Receipt proofs requested per batch (k, default 3). */
   samplesPerBatch?: number;
-  randomInt?: (n: number) => number;
+  /** Uniform random integer in [0, n) for the proof sample (default: the CSPRNG). */
+  randomIndex?: (n: bigint) => bigint;
   anomalies?: AnomalyOptions;
   /** Write `audit-<chain>-<from>-<to>.json` and `.html` here. */
   outDir?: string;
@@ -135,7 +136,7 @@ export async function runAudit(options: RunAuditOptions): Promise<RunAuditResult
       domain,
       nodeUrls,
       samplesPerBatch: options.samplesPerBatch,
-      randomInt: options.randomInt,
+      randomIndex: options.randomIndex,
       onProgress: options.onProgress,
       outbound: options.outbound,
     });

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { CommanderError } from "commander";
+import { redactSecrets } from "../config/redact";
 
 /** Exit codes: 0 success, 1 the chain or the environment refused, 2 the command line is wrong. */
 export const EXIT_OK = 0;
@@ -66,14 +67,17 @@ export function describeFailure(error: unknown): Failure {
   if (e?.name === "ConfigError" && Array.isArray(e.issues))
     return {
       exitCode: EXIT_USAGE,
-      line: `error: ${e.issues.map((i) => `${i.source} ${i.message}`).join("; ")}`,
+      line: `error: ${redactSecrets(e.issues.map((i) => `${i.source} ${i.message}`).join("; "))}`,
     };
   if (e?.name === "DeploymentNotFoundError") return { exitCode: EXIT_USAGE, line: missingDeployment(e) };
   if (USAGE_ERRORS.has(e?.name)) return { exitCode: EXIT_USAGE, line: `error: ${firstLine(e)}` };
   if (EXPECTED_FAILURES.has(e?.name))
-    return { exitCode: EXIT_FAILED, line: `error: ${e.shortMessage ?? firstLine(e)}` };
+    return {
+      exitCode: EXIT_FAILED,
+      line: `error: ${e.shortMessage === undefined ? firstLine(e) : redactSecrets(e.shortMessage)}`,
+    };
   const debug = process.env.FLOWPACT_DEBUG
-    ? `\n${e?.stack ?? String(error)}`
+    ? `\n${redactSecrets(e?.stack ?? String(error))}`
     : " (FLOWPACT_DEBUG=1 shows the stack)";
   return { exitCode: EXIT_FAILED, line: `error: unexpected failure: ${firstLine(e)}${debug}` };
 }
@@ -87,4 +91,5 @@ function missingDeployment(e: Error & { chainId?: number; file?: string }): stri
   return `error: no FlowPact deployment for chain ${e.chainId} in ${path.dirname(e.file)}: point FLOWPACT_DEPLOYMENTS_DIR or --deployments at the directory that holds ${e.chainId}.json (for an \`npm start\` demo: set FLOWPACT_DEMO_DIR to its data directory), or deploy a new copy with \`flowpact deploy\``;
 }
 
-const firstLine = (e: Error | undefined): string => (e?.message ?? String(e)).split("\n")[0];
+/** The first line of an error's message, with every secret redacted (URL credentials, keys). */
+const firstLine = (e: Error | undefined): string => redactSecrets((e?.message ?? String(e)).split("\n")[0]);

@@ -1,7 +1,9 @@
 import { InvalidArgumentError } from "commander";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
+import { agreementBookAbi } from "../abi/contracts";
 import { INDUSTRIES, parseIndustry } from "../catalogue/industries";
 import { parseSegments } from "../catalogue/segments";
+import { UsageError } from "./errors";
 
 /**
  * Argument parsers for commander. Each turns one flag or argument into a typed value or throws
@@ -29,6 +31,34 @@ export function parseAmount(value: string): bigint {
   const amount = BigInt(trimmed);
   if (amount >= 2n ** 256n) invalid("is larger than a uint256");
   return amount;
+}
+
+/** The largest value of a Solidity unsigned type (`"uint64"` → 2^64−1). */
+export function maxOfUintType(type: string): bigint {
+  const match = /^uint(\d*)$/.exec(type);
+  if (!match) throw new TypeError(`not an unsigned integer ABI type: ${type}`);
+  return 2n ** BigInt(match[1] || 256) - 1n;
+}
+
+/**
+ * A parser sized to an ABI field: a whole number from 0 (1 with `positive`) to the largest value
+ * of `type` (e.g. `"uint64"`), so a value the contract cannot take is a usage error here, not a
+ * failed transaction. Pass the type read from the generated ABI, not a literal, where one exists.
+ */
+export function parseUintOf(type: string, options: { positive?: boolean } = {}): (value: string) => bigint {
+  const max = maxOfUintType(type);
+  return (value) => {
+    const amount = options.positive ? parsePositive(value) : parseAmount(value);
+    if (amount > max) invalid(`is larger than a ${type} allows (at most ${max})`);
+    return amount;
+  };
+}
+
+/** A TCP port: 0 (any free one) to 65535. */
+export function parsePort(value: string): number {
+  const port = parseAmount(value);
+  if (port > 65_535n) invalid("is not a TCP port: give 0 (any free port) to 65535");
+  return Number(port);
 }
 
 /** Like `parseAmount`, but zero is refused (ids, capacities). */
@@ -101,18 +131,37 @@ export function parseDuration(value: string): bigint {
 /** A point in time: "+7d" (from the chain's latest block), a unix timestamp, or an ISO date. */
 export type TimeSpec = { relative: bigint } | { absolute: bigint };
 
+/** Chain times are uint64 unix seconds. */
+export const MAX_CHAIN_TIME = maxOfUintType("uint64");
+
 export function parseTime(value: string): TimeSpec {
   const trimmed = value.trim();
-  if (trimmed.startsWith("+")) return { relative: parseDuration(trimmed.slice(1)) };
-  if (/^\d+$/.test(trimmed)) return { absolute: BigInt(trimmed) };
+  if (trimmed.startsWith("+")) {
+    const relative = parseDuration(trimmed.slice(1));
+    if (relative > MAX_CHAIN_TIME)
+      invalid(`is further ahead than a uint64 time allows (at most ${MAX_CHAIN_TIME} s)`);
+    return { relative };
+  }
+  if (/^\d+$/.test(trimmed)) {
+    const absolute = BigInt(trimmed);
+    if (absolute > MAX_CHAIN_TIME) invalid(`is later than a uint64 time allows (at most ${MAX_CHAIN_TIME})`);
+    return { absolute };
+  }
   const ms = Date.parse(trimmed);
   if (Number.isNaN(ms))
     return invalid('must be "+<duration>" (e.g. "+7d"), a unix timestamp or an ISO date (2027-01-31T00:00Z)');
   return { absolute: BigInt(Math.floor(ms / 1000)) };
 }
 
-export const resolveTime = (spec: TimeSpec, now: bigint): bigint =>
-  "relative" in spec ? now + spec.relative : spec.absolute;
+/** The time `spec` names, seen from `now`; a relative time past 2^64−1 is a usage error. */
+export function resolveTime(spec: TimeSpec, now: bigint): bigint {
+  const time = "relative" in spec ? now + spec.relative : spec.absolute;
+  if (time > MAX_CHAIN_TIME)
+    throw new UsageError(
+      `--expires +${(spec as { relative: bigint }).relative} s from now is past the last uint64 time`,
+    );
+  return time;
+}
 
 /** 32 bytes of hex (a content hash). */
 export function parseBytes32(value: string): Hex {
@@ -143,6 +192,14 @@ export const collect =
   <T>(parse: (value: string) => T) =>
   (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), parse(value)];
 
+/** ABI types of an agreement flow's fields (`AgreementBook.propose`'s flows tuple). */
+const FLOW_COMPONENTS: Record<string, string> = (() => {
+  const propose = agreementBookAbi.find((item) => item.type === "function" && item.name === "propose");
+  const flows = propose && "inputs" in propose ? propose.inputs.find((i) => i.name === "flows_") : undefined;
+  if (!flows || !("components" in flows)) throw new Error("AgreementBook.propose has no flows tuple");
+  return Object.fromEntries(flows.components.map((c) => [c.name, c.type]));
+})();
+
 export interface FlowSpec {
   from: Address;
   to: Address;
@@ -171,7 +228,7 @@ export function parseFlow(value: string): FlowSpec {
     from: field("from", parseAddress, from),
     to: field("to", parseAddress, to),
     segments: field("segments", parseSegmentList, segments),
-    capPerEpoch: field("capPerEpoch", parsePositive, cap),
-    rate: field("rate", parseAmount, rate),
+    capPerEpoch: field("capPerEpoch", parseUintOf(FLOW_COMPONENTS.capPerEpoch, { positive: true }), cap),
+    rate: field("rate", parseUintOf(FLOW_COMPONENTS.rate), rate),
   };
 }

@@ -9,6 +9,7 @@ export {
   loadConfig,
   redactConfig,
 } from "./load";
+export { redactSecrets } from "./redact";
 export {
   DEFAULT_CONFIG,
   type FlowPactConfig,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readDemoDiscovery } from "../demo/discovery";
 import { ConfigError, type ConfigIssue } from "./errors";
+import { redactSecrets } from "./redact";
 import {
   DEFAULT_CONFIG,
   type FlowPactConfig,
@@ -293,6 +294,7 @@ export function redactConfig(config: FlowPactConfig): Record<string, unknown> {
     privateKey: config.privateKey === undefined ? undefined : "<redacted>",
     keystorePassword: config.keystorePassword === undefined ? undefined : "<redacted>",
     operatorToken: config.operatorToken === undefined ? undefined : "<redacted>",
-    databaseUrl: config.databaseUrl?.replace(/\/\/([^:@/]+):([^@/]+)@/, "//$1:<redacted>@"),
+    databaseUrl: config.databaseUrl === undefined ? undefined : redactSecrets(config.databaseUrl, []),
+    rpcUrl: redactSecrets(config.rpcUrl, []),
   };
 }

@@ -81,6 +81,19 @@ export async function runTick(ctx: DaemonContext): Promise<TickSummary> {
     progress: silentProgress,
     metrics: metrics.indexer,
     log: (line) => log.warn(line),
+    onQuarantine: (event) => {
+      metrics.quarantinedEvents.inc();
+      log.warn(
+        {
+          block: event.blockNumber.toString(),
+          logIndex: event.logIndex,
+          tx: event.txHash,
+          event: event.name ? `${event.contract}.${event.name}` : "undecodable log",
+          error: event.error,
+        },
+        "event quarantined: the indexer could not apply it and went on",
+      );
+    },
   });
   const status = await indexer.run({ once: true });
   const now = await chainNow(client);

@@ -19,6 +19,11 @@ export function createDaemonMetrics() {
       help: "Ticks that ended in an error (retried next tick)",
       registers: [registry],
     }),
+    quarantinedEvents: new Counter({
+      name: "flowpact_indexer_quarantined_events_total",
+      help: "Events the indexer could not apply and set aside in quarantined_events (indexing went on)",
+      registers: [registry],
+    }),
     solveSeconds: new Histogram({
       name: "flowpact_daemon_solve_seconds",
       help: "Matching engine solve time",

@@ -3,6 +3,7 @@ import type { FlowPactPublicClient } from "../chain/clients";
 import type { Deployment } from "../chain/deployments";
 import type { FlowPactConfig } from "../config";
 import { type ChangeSet, createChangeSet } from "../store/changeSet";
+import { isTransientStoreError, type Queryable } from "../store/driver";
 import {
   countEvents,
   getIndexerProgress,
@@ -11,6 +12,7 @@ import {
   saveBlock,
   saveIndexerProgress,
 } from "../store/queries/progress";
+import { type QuarantinedEvent, quarantineEvent } from "../store/queries/quarantine";
 import { pruneFinalized, rollbackToBlock } from "../store/rollback";
 import type { Store } from "../store/store";
 import { loadTableKeys, type TableKeys } from "../store/tables";
@@ -34,6 +36,11 @@ export interface IndexerOptions {
   metrics?: IndexerMetrics;
   /** One line when the chain's RPC starts failing, one when it answers again. */
   log?: (line: string) => void;
+  /**
+   * Called for each event set aside in `quarantined_events` (its handler threw, or the store
+   * refused its row), once its block is committed: log it, count it.
+   */
+  onQuarantine?: (event: QuarantinedEvent) => void;
 }
 
 /** With `once`, a call failing this often gives up (`ChainRpcFailingError`, about 30 s of retries). */
@@ -45,6 +52,8 @@ export interface IndexerStatus {
   target: bigint;
   indexedBlock: bigint;
   eventCount: bigint;
+  /** Events quarantined during this call (see `IndexerOptions.onQuarantine`). */
+  quarantined: number;
 }
 
 /** The store was filled from another chain or deployment than the one configured. */
@@ -65,13 +74,21 @@ export class IndexerChainMismatchError extends Error {
  * last committed write left off and no event is ever applied twice. A failing RPC (network,
  * HTTP 5xx, timeout, JSON-RPC internal error) is retried with backoff and never read as a missing
  * block, so an outage rolls nothing back; only the node's answers decide a reorg.
+ *
+ *
+ * One bad event never stalls it: when a range's transaction fails for a reason that is the data's
+ * (a handler threw, the store refused a row) rather than the database's, the range is written
+ * again event by event, each under a savepoint, and an event that fails on its own is stored in
+ * `quarantined_events` with its error instead of being applied; indexing goes on past it.
  */
 export function createIndexer(options: IndexerOptions) {
   const { store, publicClient, deployment, settings } = options;
   const decoder = createEventDecoder(deployment);
   const progressReporter = options.progress ?? silentProgress;
   const emit = options.onRealtimeEvent ?? (() => {});
+  const onQuarantine = options.onQuarantine ?? (() => {});
   let keys: TableKeys | undefined;
+  let quarantinedThisCall = 0;
 
   async function loadProgress(): Promise<IndexerProgress> {
     const stored = await getIndexerProgress(store.driver);
@@ -91,24 +108,21 @@ export function createIndexer(options: IndexerOptions) {
     return initial;
   }
 
-  async function apply(changes: ChangeSet, logs: Log[]): Promise<number> {
-    let applied = 0;
-    for (const log of logs) {
-      const event = decoder.decode(log);
-      if (!event) continue;
-      changes.archive({
-        blockNumber: event.blockNumber,
-        logIndex: event.logIndex,
-        blockHash: event.blockHash,
-        txHash: event.txHash,
-        contract: event.contract,
-        name: event.name,
-        args: event.args,
-      });
-      await HANDLERS[event.contract][event.name]?.(event, changes);
-      applied++;
-    }
-    return applied;
+  /** Archives and applies one log; false when it is not a FlowPact event. */
+  async function applyLog(changes: ChangeSet, log: Log): Promise<boolean> {
+    const event = decoder.decode(log);
+    if (!event) return false;
+    changes.archive({
+      blockNumber: event.blockNumber,
+      logIndex: event.logIndex,
+      blockHash: event.blockHash,
+      txHash: event.txHash,
+      contract: event.contract,
+      name: event.name,
+      args: event.args,
+    });
+    await HANDLERS[event.contract][event.name]?.(event, changes);
+    return true;
   }
 
   /** Writes the changes of blocks ..`header` in one transaction, with undo data if `undo`. */
@@ -120,10 +134,8 @@ export function createIndexer(options: IndexerOptions) {
   ): Promise<IndexerProgress> {
     keys ??= await loadTableKeys(store.driver);
     const tableKeys = keys;
-    return store.driver.transaction(async (tx) => {
-      const changes = createChangeSet(tx, tableKeys);
-      const applied = await apply(changes, logs);
-      await changes.flush(tx, { undoBlock: undo ? header.number : undefined });
+    const undoBlock = undo ? header.number : undefined;
+    const finish = async (tx: Queryable, applied: number): Promise<IndexerProgress> => {
       await saveBlock(tx, header);
       const next: IndexerProgress = {
         ...progress,
@@ -133,7 +145,63 @@ export function createIndexer(options: IndexerOptions) {
       };
       await saveIndexerProgress(tx, next);
       return next;
+    };
+    try {
+      return await store.driver.transaction(async (tx) => {
+        const changes = createChangeSet(tx, tableKeys);
+        let applied = 0;
+        for (const log of logs) if (await applyLog(changes, log)) applied++;
+        await changes.flush(tx, { undoBlock });
+        return finish(tx, applied);
+      });
+    } catch (error) {
+      if (isTransientStoreError(error)) throw error;
+    }
+    // Some event of the range is bad: write them one at a time and set the failing ones aside.
+    const quarantined: QuarantinedEvent[] = [];
+    const next = await store.driver.transaction(async (tx) => {
+      let applied = 0;
+      for (const log of logs) {
+        await tx.query("SAVEPOINT flowpact_event");
+        try {
+          const changes = createChangeSet(tx, tableKeys);
+          if (await applyLog(changes, log)) applied++;
+          await changes.flush(tx, { undoBlock });
+          await tx.query("RELEASE SAVEPOINT flowpact_event");
+        } catch (error) {
+          if (isTransientStoreError(error)) throw error;
+          await tx.query("ROLLBACK TO SAVEPOINT flowpact_event");
+          const entry = quarantineEntry(log, error);
+          await quarantineEvent(tx, entry);
+          quarantined.push(entry);
+        }
+      }
+      return finish(tx, applied);
     });
+    quarantinedThisCall += quarantined.length;
+    for (const entry of quarantined) onQuarantine(entry);
+    return next;
+  }
+
+  /** What is kept of a log that could not be applied. */
+  function quarantineEntry(log: Log, error: unknown): QuarantinedEvent {
+    let event: ReturnType<typeof decoder.decode>;
+    try {
+      event = decoder.decode(log);
+    } catch {
+      event = undefined;
+    }
+    return {
+      blockNumber: log.blockNumber!,
+      logIndex: log.logIndex!,
+      blockHash: log.blockHash!,
+      txHash: log.transactionHash!,
+      contract: event?.contract ?? null,
+      name: event?.name ?? null,
+      args: event?.args ?? null,
+      raw: { address: log.address, topics: log.topics, data: log.data },
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 
   /** Finds the newest stored block still on the chain and undoes everything after it. */
@@ -171,6 +239,7 @@ export function createIndexer(options: IndexerOptions) {
     maxAttempts?: number;
   } = {}): Promise<IndexerStatus> {
     const retry = createRpcRetry({ signal, maxAttempts, metrics: options.metrics, log: options.log });
+    quarantinedThisCall = 0;
     let progress = await loadProgress();
     const head = await retry("eth_blockNumber", () => publicClient.getBlockNumber({ cacheTime: 0 }));
 
@@ -234,7 +303,13 @@ export function createIndexer(options: IndexerOptions) {
       await store.driver.transaction((tx) => pruneFinalized(tx, prunable));
       emit({ type: "finalize", block: prunable });
     }
-    return { head, target, indexedBlock: progress.indexedBlock, eventCount: progress.eventCount };
+    return {
+      head,
+      target,
+      indexedBlock: progress.indexedBlock,
+      eventCount: progress.eventCount,
+      quarantined: quarantinedThisCall,
+    };
   }
 
   /**
@@ -250,10 +325,13 @@ export function createIndexer(options: IndexerOptions) {
     signal?: AbortSignal;
   } = {}): Promise<IndexerStatus> {
     let last: IndexerStatus | undefined;
+    let quarantined = 0;
     for (;;) {
       let status: IndexerStatus;
       try {
-        status = await tick({ signal, maxAttempts: once ? ONCE_MAX_ATTEMPTS : undefined });
+        const tickStatus = await tick({ signal, maxAttempts: once ? ONCE_MAX_ATTEMPTS : undefined });
+        quarantined += tickStatus.quarantined;
+        status = { ...tickStatus, quarantined };
       } catch (error) {
         // Stopped while waiting for a failing RPC: report where the store is.
         if (signal?.aborted && last) return { ...last, ...(await storedProgress()) };

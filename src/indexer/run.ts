@@ -1,6 +1,7 @@
 import { createFlowPactClients } from "../chain/clients";
 import { readDeployment } from "../chain/deployments";
 import type { FlowPactConfig } from "../config";
+import type { QuarantinedEvent } from "../store/queries/quarantine";
 import { createStore } from "../store/store";
 import { createIndexer, type IndexerStatus } from "./indexer";
 import { createProgressReporter, type ProgressReporter, silentProgress } from "./progress";
@@ -17,6 +18,14 @@ export interface RunIndexerOptions {
   onRealtimeEvent?: (event: RealtimeEvent) => void;
   /** Where the RPC outage lines go (default: stderr). */
   log?: (line: string) => void;
+  /** Each event set aside in `quarantined_events`; default: one line on stderr. */
+  onQuarantine?: (event: QuarantinedEvent) => void;
+}
+
+/** One line saying which event was set aside and why (the error is the store's or a handler's). */
+export function describeQuarantine(event: QuarantinedEvent): string {
+  const what = event.name ? `${event.contract}.${event.name}` : "an undecodable log";
+  return `quarantined ${what} at block ${event.blockNumber} log ${event.logIndex} (tx ${event.txHash}): ${event.error}; indexing goes on`;
 }
 
 /**
@@ -47,6 +56,8 @@ export async function runIndexer(options: RunIndexerOptions): Promise<IndexerSta
       progress,
       onRealtimeEvent: options.onRealtimeEvent,
       log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+      onQuarantine:
+        options.onQuarantine ?? ((event) => process.stderr.write(`${describeQuarantine(event)}\n`)),
     });
     return await indexer.run({ once: options.once, signal: options.signal });
   } finally {

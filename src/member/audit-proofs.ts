@@ -6,6 +6,7 @@ import {
   type ProofResponseBody,
   verifyProofRequest,
 } from "../protocol/audit-proofs";
+import { MAX_INTEGER_COLUMN, MAX_UINT64_COLUMN, MAX_UINT256_COLUMN } from "../store/columns";
 import type { StoreDriver } from "../store/driver";
 import { InvalidRequestError, MemberNodeError } from "./errors";
 import { buildFlowBatch, SUBMITTED_BATCH_STATUSES_SQL } from "./flow-batch";
@@ -105,7 +106,8 @@ export function registerAuditProofRoute(app: FastifyInstance, options: AuditProo
     for (const [k, until] of seen) if (until < t) seen.delete(k);
     seen.set(nonceKey, expiresAt);
 
-    if (agreementId >= 1n << 256n || flow > 0xffffffffn || epoch >= 1n << 63n)
+    // Past the columns that hold them, they name no batch this node has (and must not reach SQL).
+    if (agreementId > MAX_UINT256_COLUMN || flow > MAX_INTEGER_COLUMN || epoch > MAX_UINT64_COLUMN)
       throw new UnknownBatchError(agreementId, flow, epoch);
     const [submitted] = await options.driver.query<{ root: string }>(
       `SELECT root FROM member_batches WHERE tenant = $1 AND role = 'referrer' AND agreement_id = $2

@@ -3,7 +3,8 @@ import { ident } from "./tables";
 
 /**
  * Undoes every change made by blocks after `forkBlock`: replays the undo log backwards (each
- * image is the row as it was before its block), then drops those blocks' events and hashes.
+ * image is the row as it was before its block), then drops those blocks' events (quarantined
+ * ones too) and hashes.
  * Returns the number of row images restored.
  */
 export async function rollbackToBlock(tx: Queryable, forkBlock: bigint): Promise<number> {
@@ -28,6 +29,7 @@ export async function rollbackToBlock(tx: Queryable, forkBlock: bigint): Promise
   }
   await tx.query("DELETE FROM undo_log WHERE block_number > $1", [forkBlock]);
   await tx.query("DELETE FROM events WHERE block_number > $1", [forkBlock]);
+  await tx.query("DELETE FROM quarantined_events WHERE block_number > $1", [forkBlock]);
   await tx.query("DELETE FROM blocks WHERE number > $1", [forkBlock]);
   return entries.length;
 }

@@ -9,12 +9,14 @@ import {
 import type { ApiContext } from "../context";
 import { agreementEpochs } from "../epochs";
 import { NotFoundError } from "../errors";
-import { normaliseAddress, toDecimalOrNull, toInt, toIntOrNull } from "../format";
+import { normaliseAddress, toDecimalOrNull, toExact, toExactOrNull, toInt } from "../format";
 import {
   addressSchema,
   agreementSummarySchema,
   errorResponses,
+  exactIntegerSchema,
   flowSchema,
+  nullableExactIntegerSchema,
   pageMeta,
   pagingQuery,
   uintStringSchema,
@@ -30,7 +32,7 @@ const epochState = { type: "string", enum: ["settled", "pending", "disputed", "m
 const epochSchema = {
   type: "object",
   properties: {
-    epoch: { type: "integer" },
+    epoch: exactIntegerSchema,
     start: { type: "integer" },
     end: { type: "integer" },
     state: epochState,
@@ -42,8 +44,8 @@ const epochSchema = {
           flow: { type: "integer" },
           state: epochState,
           batchStatus: { type: ["string", "null"] },
-          count: { type: ["integer", "null"] },
-          settledCount: { type: ["integer", "null"] },
+          count: nullableExactIntegerSchema,
+          settledCount: nullableExactIntegerSchema,
           amount: { type: ["string", "null"] },
           cosigned: { type: ["boolean", "null"] },
         },
@@ -178,8 +180,8 @@ export function registerAgreementRoutes(app: FastifyInstance, ctx: ApiContext) {
               flowIndex: b.flow_index,
               epoch: toInt(b.epoch),
               status: b.status,
-              count: toInt(b.count),
-              settledCount: toIntOrNull(b.settled_count),
+              count: toExact(b.count),
+              settledCount: toExactOrNull(b.settled_count),
               amount: toDecimalOrNull(b.amount),
               cosigned: b.cosigned,
             })),

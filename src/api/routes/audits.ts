@@ -2,8 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context";
 import { NotFoundError } from "../errors";
-import { toInt, toIntOrNull } from "../format";
-import { errorResponses, pageMeta, pagingQuery } from "../schemas";
+import { toExact, toExactOrNull, toInt } from "../format";
+import {
+  errorResponses,
+  exactIntegerSchema,
+  nullableExactIntegerSchema,
+  pageMeta,
+  pagingQuery,
+} from "../schemas";
 
 interface AttestationRow {
   attestation_id: bigint;
@@ -75,8 +81,8 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ApiContext) {
                     auditor: { type: "string" },
                     reportHash: { type: "string" },
                     verdict: { type: "string", description: "clean, anomalies or fraud" },
-                    fromBlock: { type: "integer" },
-                    toBlock: { type: "integer" },
+                    fromBlock: exactIntegerSchema,
+                    toBlock: exactIntegerSchema,
                     blockNumber: { type: "integer" },
                     txHash: { type: "string" },
                   },
@@ -89,11 +95,11 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ApiContext) {
                   properties: {
                     agreementId: { type: "string" },
                     flow: { type: "integer" },
-                    epoch: { type: "integer" },
-                    claimedCount: { type: ["integer", "null"] },
-                    counterCount: { type: "integer" },
+                    epoch: exactIntegerSchema,
+                    claimedCount: nullableExactIntegerSchema,
+                    counterCount: exactIntegerSchema,
                     status: { type: "string" },
-                    resolvedCount: { type: ["integer", "null"] },
+                    resolvedCount: nullableExactIntegerSchema,
                     disputeUpheld: { type: ["boolean", "null"] },
                     auditor: { type: ["string", "null"] },
                     openedBlock: { type: "integer" },
@@ -133,19 +139,19 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ApiContext) {
           auditor: a.auditor,
           reportHash: a.report_hash,
           verdict: a.verdict,
-          fromBlock: toInt(a.from_block),
-          toBlock: toInt(a.to_block),
+          fromBlock: toExact(a.from_block),
+          toBlock: toExact(a.to_block),
           blockNumber: toInt(a.block_number),
           txHash: a.tx_hash,
         })),
         disputes: disputes.map((d) => ({
           agreementId: d.agreement_id.toString(),
           flow: d.flow_index,
-          epoch: toInt(d.epoch),
-          claimedCount: toIntOrNull(d.count),
-          counterCount: toInt(d.counter_count),
+          epoch: toExact(d.epoch),
+          claimedCount: toExactOrNull(d.count),
+          counterCount: toExact(d.counter_count),
           status: d.status,
-          resolvedCount: toIntOrNull(d.resolved_count),
+          resolvedCount: toExactOrNull(d.resolved_count),
           disputeUpheld: d.dispute_upheld,
           auditor: d.auditor,
           openedBlock: toInt(d.opened_block),

@@ -1,29 +1,37 @@
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context";
-import { normaliseAddress, toDecimalOrNull, toInt, toIntOrNull } from "../format";
-import { addressSchema, errorResponses, pageMeta, pagingQuery, uintStringSchema } from "../schemas";
+import { normaliseAddress, toDecimalOrNull, toExact, toExactOrNull, toInt } from "../format";
+import {
+  addressSchema,
+  errorResponses,
+  exactIntegerSchema,
+  nullableExactIntegerSchema,
+  pageMeta,
+  pagingQuery,
+  uintStringSchema,
+} from "../schemas";
 
 export const batchSchema = {
   type: "object",
   properties: {
     agreementId: { type: "string" },
     flow: { type: "integer" },
-    epoch: { type: "integer" },
+    epoch: exactIntegerSchema,
     from: { type: "string", description: "Referrer" },
     to: { type: "string", description: "Recipient" },
     status: { type: "string", description: "committed, claimed, disputed, finalised or resolved" },
     cosigned: { type: "boolean" },
-    count: { type: "integer", description: "Referrals the referrer submitted" },
-    settledCount: { type: ["integer", "null"] },
+    count: { ...exactIntegerSchema, description: "Referrals the referrer submitted" },
+    settledCount: nullableExactIntegerSchema,
     amount: { type: ["string", "null"], description: "Credits paid so far" },
-    challengeEnds: { type: ["integer", "null"] },
+    challengeEnds: nullableExactIntegerSchema,
     root: { type: "string" },
     dispute: {
       type: ["object", "null"],
       properties: {
-        counterCount: { type: "integer" },
+        counterCount: exactIntegerSchema,
         status: { type: "string" },
-        resolvedCount: { type: ["integer", "null"] },
+        resolvedCount: nullableExactIntegerSchema,
         disputeUpheld: { type: ["boolean", "null"] },
         auditor: { type: ["string", "null"] },
       },
@@ -117,23 +125,23 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext) {
         items: rows.map((r) => ({
           agreementId: r.agreement_id.toString(),
           flow: r.flow_index,
-          epoch: toInt(r.epoch),
+          epoch: toExact(r.epoch),
           from: r.from_member ?? "",
           to: r.to_member ?? "",
           status: r.status,
           cosigned: r.cosigned,
-          count: toInt(r.count),
-          settledCount: toIntOrNull(r.settled_count),
+          count: toExact(r.count),
+          settledCount: toExactOrNull(r.settled_count),
           amount: toDecimalOrNull(r.amount),
-          challengeEnds: toIntOrNull(r.challenge_ends),
+          challengeEnds: toExactOrNull(r.challenge_ends),
           root: r.root,
           dispute:
             r.dispute_status === null
               ? null
               : {
-                  counterCount: toInt(r.counter_count),
+                  counterCount: toExact(r.counter_count),
                   status: r.dispute_status,
-                  resolvedCount: toIntOrNull(r.resolved_count),
+                  resolvedCount: toExactOrNull(r.resolved_count),
                   disputeUpheld: r.dispute_upheld,
                   auditor: r.auditor,
                 },

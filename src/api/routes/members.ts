@@ -2,9 +2,15 @@ import type { FastifyInstance } from "fastify";
 import { loadAgreementViews } from "../agreement-rows";
 import type { ApiContext } from "../context";
 import { NotFoundError } from "../errors";
-import { normaliseAddress, segmentNames, toDecimal, toInt } from "../format";
+import { normaliseAddress, segmentNames, toDecimal, toExact, toInt } from "../format";
 import { loadMembers, memberSchema } from "../member-rows";
-import { agreementSummarySchema, errorResponses, flowSchema, memberAddressParams } from "../schemas";
+import {
+  agreementSummarySchema,
+  errorResponses,
+  exactIntegerSchema,
+  flowSchema,
+  memberAddressParams,
+} from "../schemas";
 
 const offerSchema = {
   type: "object",
@@ -17,7 +23,7 @@ const offerSchema = {
     volumePerEpoch: { type: "string" },
     maxRate: { type: "string" },
     excludedIndustries: { type: "string", description: "Bitmap of refused industry codes" },
-    expiry: { type: "integer" },
+    expiry: { ...exactIntegerSchema, description: "Unix seconds (uint64; 2^64−1 never expires in practice)" },
     state: { type: "string", enum: ["active", "expired", "withdrawn"] },
     postedBlock: { type: "integer" },
   },
@@ -132,8 +138,12 @@ export function registerMemberRoutes(app: FastifyInstance, ctx: ApiContext) {
           volumePerEpoch: toDecimal(o.volume_per_epoch),
           maxRate: toDecimal(o.max_rate),
           excludedIndustries: toDecimal(o.excluded_industries),
-          expiry: toInt(o.expiry),
-          state: o.withdrawn ? "withdrawn" : toInt(o.expiry) <= now ? "expired" : "active",
+          expiry: toExact(o.expiry),
+          state: o.withdrawn
+            ? "withdrawn"
+            : BigInt(o.expiry) <= BigInt(Math.floor(now))
+              ? "expired"
+              : "active",
           postedBlock: toInt(o.posted_block),
         })),
         agreements: agreements.items,

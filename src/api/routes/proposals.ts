@@ -91,7 +91,7 @@ export function registerProposalRoutes(app: FastifyInstance, ctx: ApiContext) {
         items: page.items.map((a) => ({
           ...a,
           acceptedByMember: a.acceptedBy.includes(member),
-          expired: a.proposalExpiry <= now,
+          expired: BigInt(a.proposalExpiry) <= BigInt(Math.floor(now)),
         })),
       };
     },
@@ -147,7 +147,7 @@ export function registerProposalRoutes(app: FastifyInstance, ctx: ApiContext) {
           );
         if (action === "accept" && row.accepted_by.includes(member))
           throw new ConflictError(`member ${member} has already accepted agreement ${request.params.id}`);
-        if (Number(row.proposal_expiry) <= ctx.now())
+        if (BigInt(row.proposal_expiry) <= BigInt(Math.floor(ctx.now())))
           throw new ConflictError(`the proposal ${request.params.id} expired; wait for a new one`);
         const fn = send();
         if (!fn)

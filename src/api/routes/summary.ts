@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
+import { countQuarantinedEvents } from "../../store/queries/quarantine";
 import type { ApiContext } from "../context";
 import { FINAL_BATCH_STATUSES } from "../epochs";
-import { toDecimal, toInt } from "../format";
-import { errorResponses } from "../schemas";
+import { toDecimal, toExact, toInt } from "../format";
+import { errorResponses, exactIntegerSchema } from "../schemas";
 
 const countsSchema = {
   type: "object",
@@ -22,7 +23,7 @@ const summaryResponse = {
         total: { type: "integer" },
         byStatus: countsSchema,
         final: { type: "integer", description: "Committed, finalised or resolved" },
-        settledReferrals: { type: "integer" },
+        settledReferrals: exactIntegerSchema,
         settledCredits: { type: "string" },
       },
     },
@@ -49,6 +50,11 @@ const summaryResponse = {
         chainId: { type: ["integer", "null"] },
         indexedBlock: { type: ["integer", "null"] },
         eventCount: { type: ["integer", "null"] },
+        quarantinedEvents: {
+          type: "integer",
+          description:
+            "Events the indexer could not apply and set aside (GET them from the store's quarantined_events)",
+        },
       },
     },
     now: { type: "integer", description: "Server clock (unix seconds) used for epochs" },
@@ -97,6 +103,7 @@ export function registerSummaryRoutes(app: FastifyInstance, ctx: ApiContext) {
       const [progress] = await ctx.db.query<{ chain_id: bigint; indexed_block: bigint; event_count: bigint }>(
         "SELECT chain_id, indexed_block, event_count FROM indexer_progress LIMIT 1",
       );
+      const quarantined = await countQuarantinedEvents(ctx.db);
       return {
         members: { total: sum(members), byStatus: members },
         agreements: { total: sum(agreements), byStatus: agreements },
@@ -104,7 +111,7 @@ export function registerSummaryRoutes(app: FastifyInstance, ctx: ApiContext) {
           total: sum(batches),
           byStatus: batches,
           final: FINAL_BATCH_STATUSES.reduce((acc, s) => acc + (batches[s] ?? 0), 0),
-          settledReferrals: toInt(settled.referrals),
+          settledReferrals: toExact(settled.referrals),
           settledCredits: toDecimal(settled.credits),
         },
         credits: {
@@ -122,6 +129,7 @@ export function registerSummaryRoutes(app: FastifyInstance, ctx: ApiContext) {
           chainId: progress ? toInt(progress.chain_id) : null,
           indexedBlock: progress ? toInt(progress.indexed_block) : null,
           eventCount: progress ? toInt(progress.event_count) : null,
+          quarantinedEvents: toInt(quarantined),
         },
         now: Math.floor(ctx.now()),
       };

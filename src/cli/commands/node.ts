@@ -2,14 +2,14 @@ import { type Command, Option } from "commander";
 import type { Address, PublicClient } from "viem";
 import { examples, withContext } from "../action";
 import { emit } from "../output";
-import { parseAddress, parseAmount, parseDuration, parseIndustryList, parseUrl } from "../parse";
+import { parseAddress, parseAmount, parseDuration, parseIndustryList, parsePort, parseUrl } from "../parse";
 import { untilStopSignal } from "../signals";
 
 interface NodeOptions {
   landing: string;
   member?: Address;
   host: string;
-  port: bigint;
+  port: number;
   settle: boolean;
   settleEvery: bigint;
   claimAfter: bigint;
@@ -50,8 +50,8 @@ export function registerNodeCommand(program: Command): void {
       .option("--host <host>", "interface to listen on", "127.0.0.1")
       .addOption(
         new Option("--port <port>", "port to listen on (0 picks a free one)")
-          .argParser(parseAmount)
-          .default(0n, "0"),
+          .argParser(parsePort)
+          .default(0, "0"),
       )
       .option("--no-settle", "serve tracking only; settle with another node or by hand")
       .addOption(

@@ -1,16 +1,17 @@
 import type { Command } from "commander";
 import type { Address } from "viem";
+import { offerBookAbi } from "../../abi/contracts";
 import type { FlowPactClient } from "../../chain/clients";
 import type { OfferTerms } from "../../chain/types";
 import { chain, examples, withContext } from "../action";
 import { emit, isoTime, table } from "../output";
 import {
   parseAddress,
-  parseAmount,
   parseId,
   parseIndustryList,
   parseSegmentList,
   parseTime,
+  parseUintOf,
   resolveTime,
   type TimeSpec,
 } from "../parse";
@@ -26,15 +27,34 @@ interface TermsOptions {
   expires?: TimeSpec;
 }
 
+/** The ABI components of an offer's terms (`OfferBook.postOffer`'s one argument). */
+const TERMS_COMPONENTS = (() => {
+  const post = offerBookAbi.find((item) => item.type === "function" && item.name === "postOffer");
+  const terms = post && "inputs" in post ? post.inputs[0] : undefined;
+  if (!terms || !("components" in terms)) throw new Error("OfferBook.postOffer has no terms tuple");
+  return terms.components;
+})();
+
+/** A parser sized to an offer term's ABI type (capacities uint64, rates uint128). */
+const termParser = (name: string) => {
+  const component = TERMS_COMPONENTS.find((c) => c.name === name);
+  if (!component) throw new Error(`OfferBook terms have no ${name}`);
+  return parseUintOf(component.type);
+};
+
 function termsOptions(command: Command, forUpdate: boolean): Command {
   const keep = forUpdate ? " (default: unchanged)" : "";
   return command
     .option("--supply <segments>", `segments you can send, names or bit numbers${keep}`, parseSegmentList)
-    .option("--capacity <referrals>", `referrals you can send per epoch${keep}`, parseAmount)
-    .option("--min-rate <credits>", `least credits per referral you accept${keep}`, parseAmount)
+    .option(
+      "--capacity <referrals>",
+      `referrals you can send per epoch${keep}`,
+      termParser("capacityPerEpoch"),
+    )
+    .option("--min-rate <credits>", `least credits per referral you accept${keep}`, termParser("minRate"))
     .option("--demand <segments>", `segments you want to receive${keep}`, parseSegmentList)
-    .option("--volume <referrals>", `referrals you want per epoch${keep}`, parseAmount)
-    .option("--max-rate <credits>", `most credits per referral you pay${keep}`, parseAmount)
+    .option("--volume <referrals>", `referrals you want per epoch${keep}`, termParser("volumePerEpoch"))
+    .option("--max-rate <credits>", `most credits per referral you pay${keep}`, termParser("maxRate"))
     .option(
       "--exclude <industries>",
       `industries you refuse to work with (competitors), by name${keep}`,

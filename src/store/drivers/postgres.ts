@@ -1,4 +1,5 @@
 import pg from "pg";
+import { redactSecrets } from "../../config/redact";
 import { type Queryable, StoreConnectionError, type StoreDriver } from "../driver";
 
 const INT8_OID = 20;
@@ -40,7 +41,7 @@ export async function createPostgresDriver(
     await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   } catch (cause) {
     await pool.end().catch(() => {});
-    const where = databaseUrl.replace(/\/\/([^:@/]+):([^@/]+)@/, "//$1:<redacted>@");
+    const where = redactSecrets(databaseUrl);
     throw new StoreConnectionError(
       `cannot reach PostgreSQL at ${where}: ${(cause as Error).message}; check DATABASE_URL and that the server is running`,
       { cause },

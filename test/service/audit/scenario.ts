@@ -12,7 +12,13 @@ import {
   zeroHash,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { agreementBookAbi, consortiumAbi, creditLedgerAbi, settlementAbi } from "../../../src/abi/contracts";
+import {
+  agreementBookAbi,
+  consortiumAbi,
+  creditLedgerAbi,
+  offerBookAbi,
+  settlementAbi,
+} from "../../../src/abi/contracts";
 import { deployFlowPact } from "../../../src/chain/actions/deployFlowPact";
 import { createFlowPactClients } from "../../../src/chain/clients";
 import type { Deployment } from "../../../src/chain/deployments";
@@ -48,6 +54,7 @@ const ABIS = {
   Consortium: consortiumAbi,
   AgreementBook: agreementBookAbi,
   CreditLedger: creditLedgerAbi,
+  OfferBook: offerBookAbi,
   Settlement: settlementAbi,
 } as Record<string, Abi>;
 

@@ -50,7 +50,7 @@ export function postgresTarget(): StoreTarget | undefined {
 /** Empties every table (not the migrations): reuse one database across tests, PGlite is slow to open. */
 export async function truncateAll(store: Store): Promise<void> {
   await store.driver.exec(
-    "TRUNCATE indexer_progress, blocks, events, undo_log, members, offers, agreements, flows, batches, disputes, credit_postings, balances, arrears, bonds, attestations",
+    "TRUNCATE indexer_progress, blocks, events, undo_log, members, offers, agreements, flows, batches, disputes, credit_postings, balances, arrears, bonds, attestations, quarantined_events",
   );
 }
 
