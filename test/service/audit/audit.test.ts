@@ -153,7 +153,14 @@ describe("auditor on a real Hardhat node", function () {
     await disputedBatch(chain, 3, 1, cycle.agreementId, 2, 1n, 6, 4, 5, false);
     await commitBatch(chain, 1, 4, pair.agreementId, 0, 1n, 10);
     const claimed = await batchTree(chain, pair.agreementId, 1, 1n, 2);
-    await chain.send(chain.account(4), "Settlement", "claim", [pair.agreementId, 1n, 1n, 2n, claimed.root]);
+    await chain.send(chain.account(4), "Settlement", "claim", [
+      pair.agreementId,
+      1n,
+      1n,
+      2n,
+      claimed.root,
+      NO_ACKNOWLEDGEMENT,
+    ]);
     await chain.advance(601);
     await chain.send(chain.account(5), "Settlement", "finalise", [pair.agreementId, 1n, 1n]);
     await chain.send(chain.account(1), "CreditLedger", "transfer", [chain.account(3).address, 7n]);

@@ -260,6 +260,9 @@ export async function commitBatch(
   ]);
 }
 
+/** The acknowledgement argument of a claim the recipient never acknowledged. */
+export const NO_ACKNOWLEDGEMENT = { count: 0n, root: `0x${"00".repeat(32)}` as Hex, signature: "0x" as Hex };
+
 /** Claim → dispute of one batch: the recipient admits the first `admitted` receipts. */
 export async function openDispute(
   chain: AuditChain,
@@ -278,7 +281,7 @@ export async function openDispute(
     epoch,
     BigInt(claimed),
     tree.root,
-    { count: 0n, root: `0x${"00".repeat(32)}`, signature: "0x" },
+    NO_ACKNOWLEDGEMENT,
   ]);
   const counter = await buildReceiptTree({ receipts: tree.receipts.slice(0, admitted) });
   await chain.send(

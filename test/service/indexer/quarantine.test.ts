@@ -4,7 +4,13 @@ import { createApiServer } from "../../../src/api/server";
 import { createIndexer, silentProgress } from "../../../src/indexer";
 import type { QuarantinedEvent } from "../../../src/store/queries/quarantine";
 import { createStore, type Store } from "../../../src/store/store";
-import { type AuditChain, admitMembers, createAuditChain, makeAgreement } from "../audit/scenario";
+import {
+  type AuditChain,
+  admitMembers,
+  createAuditChain,
+  makeAgreement,
+  NO_ACKNOWLEDGEMENT,
+} from "../audit/scenario";
 import { type LocalNode, startHardhatNode } from "../helpers/hardhatNode";
 
 /**
@@ -38,6 +44,7 @@ describe("indexer: a bad event is quarantined, never retried forever", function 
       0n,
       5n,
       keccak256(toHex("receipts")),
+      NO_ACKNOWLEDGEMENT,
     ]);
     claimBlock = (await chain.publicClient.getTransactionReceipt({ hash })).blockNumber;
     await chain.advance(700);
