@@ -23,6 +23,7 @@ import {
   createAuditChain,
   disputedBatch,
   makeAgreement,
+  NO_ACKNOWLEDGEMENT,
   openDispute,
 } from "./scenario";
 
