@@ -326,16 +326,8 @@ describe("flowpact CLI (separate process, real Hardhat node)", function () {
           /unknown industry "piracy": use one of banking/,
         ],
         [["credit", "transfer", B, "5"], {}, /^error: no signing key: set FLOWPACT_PRIVATE_KEY/],
-        [
-          ["audit", "--answer-deadline", "7d"],
-          as(aKey),
-          /^error: --answer-deadline only applies with --resolve-disputes: add it, or drop the deadline$/,
-        ],
-        [
-          ["audit", "--resolve-disputes", "--answer-deadline", "soon"],
-          as(aKey),
-          /--answer-deadline <duration>'.* must be a duration such as "3600"/,
-        ],
+        // Disputes are decided by the contract's answer window now: no deadline of the auditor's own.
+        [["audit", "--answer-deadline", "7d"], as(aKey), /^error: unknown option '--answer-deadline'/],
         [
           ["credit", "transfer", B, "5"],
           as("0x1234" as Hex),
