@@ -1,3 +1,4 @@
+import { signBatch } from "../../../src/receipts/batch-signature";
 import { type Address, keccak256, toHex } from "viem";
 import {
   acceptAgreement,
@@ -125,24 +126,10 @@ export async function runLifecycle(node: LocalNode, { governor, members }: Scena
   await node.rpc("evm_setNextBlockTimestamp", [Number(start + epochLength + 1n)]);
   await node.rpc("evm_mine");
   const root = keccak256(toHex("receipts of epoch 0"));
-  const signature = await b.walletClient!.signTypedData({
-    domain: {
-      name: "FlowPact Settlement",
-      version: "1",
-      chainId: b.chain.id,
-      verifyingContract: b.deployment.contracts.Settlement,
-    },
-    types: {
-      Batch: [
-        { name: "agreementId", type: "uint256" },
-        { name: "flow", type: "uint256" },
-        { name: "epoch", type: "uint64" },
-        { name: "count", type: "uint64" },
-        { name: "root", type: "bytes32" },
-      ],
-    },
-    primaryType: "Batch",
-    message: { agreementId, flow: 0n, epoch: 0n, count: 42n, root },
+  const signature = await signBatch(b.walletClient!, {
+    chainId: b.chain.id,
+    settlement: b.deployment.contracts.Settlement,
+    batch: { recipient: addressOf(b), agreementId, flow: 0, epoch: 0n, count: 42n, root },
   });
   await writeFlowPact(a, {
     contract: "Settlement",
