@@ -1,4 +1,3 @@
-import { signBatch } from "../../../src/receipts/batch-signature";
 import { type Address, keccak256, toHex } from "viem";
 import {
   acceptAgreement,
@@ -17,6 +16,7 @@ import {
   withdrawOffer,
   writeFlowPact,
 } from "../../../src/chain";
+import { signBatch } from "../../../src/receipts/batch-signature";
 import { clientFor } from "./flowpact";
 import type { LocalNode } from "./hardhatNode";
 

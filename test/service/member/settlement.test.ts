@@ -340,7 +340,9 @@ describe("member node: epoch close, co-signing, commit, claim and auto-dispute (
     const sent = await running.nodes[ALICE].acknowledge();
     expect(
       sent.flatMap((o) =>
-        o.type === "sent" && o.acknowledgement.flow === 2 ? [o.acknowledgement.count] : [],
+        o.type === "sent" && o.acknowledgement.flow === 2 && o.acknowledgement.epoch === 4n
+          ? [o.acknowledgement.count]
+          : [],
       ),
     ).to.deep.equal([12n]);
     expect(running.nodes[CAROL].exposure.paused()).to.deep.equal([]);
