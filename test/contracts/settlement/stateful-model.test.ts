@@ -38,7 +38,7 @@ const UNDER_COVERAGE =
   (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
 const RUNS = Number(process.env.FLOWPACT_FUZZ_RUNS ?? (UNDER_COVERAGE ? 25 : 200));
 const SEED = 20_261_204;
-const MAX_COMMANDS = 14;
+const MAX_COMMANDS = 18;
 /** Short epochs: epochs 0 and 1 have ended when a sequence starts, epochs 2…5 end during it. */
 const EPOCH_LENGTH = 60n;
 const EPOCHS = 6n;
@@ -56,11 +56,12 @@ const INITIAL_CLAIMS: [number, number, number, bigint, bigint][] = [
   [1, 0, 1, 3n, 0n],
 ];
 /**
- * Disputes of the last two initial claims before the snapshot, by their recipients:
+ * Disputes of three of the initial claims before the snapshot, by their recipients:
  * [index into INITIAL_CLAIMS, the recipient's count]. Resolutions and upheld disputes have targets
  * from the first command on.
  */
 const INITIAL_DISPUTES: [number, bigint][] = [
+  [1, 2n],
   [3, 2n],
   [4, 1n],
 ];
@@ -1101,12 +1102,14 @@ const pick = fc.option(fc.nat(), { freq: 6 });
 /** True with probability `p`. */
 const weighted = (p: number) => fc.integer({ min: 0, max: 11 }).map((x) => x < p * 12);
 const batchKey = fc.tuple(agreementIndex, anyFlow, epochIndex);
+/** Two epochs, mostly among those that have ended (for `commitMany`, whose batches must all pass). */
+const endedEpochs = fc.tuple(fc.constantFrom(0, 1, 1, 2, 3), fc.constantFrom(0, 1, 1, 2, 3));
 const liveKey = batchKey.map(([a, f, e]) => [a, validFlow(a, f), e] as const);
 /** A claim: count, and an acknowledgement below it (0 = none) one time in two, or at/above it rarely. */
 const claimArb = fc
   .tuple(liveKey, positiveCount, fc.integer({ min: 0, max: 11 }), weighted(1 / 12), weighted(11 / 12))
   .map(([[a, f, e], count, ackPick, forged, byReferrer]) => {
-    const ack = ackPick < 6 ? 0n : ackPick < 11 ? BigInt(ackPick - 6) % count : count + BigInt(ackPick % 2);
+    const ack = ackPick < 5 ? 0n : ackPick < 10 ? BigInt(ackPick - 4) % count : count + BigInt(ackPick % 2);
     return new Claim(a, f, e, count, ack, forged, byReferrer);
   });
 const disputeArb = fc
@@ -1161,8 +1164,8 @@ const commands = [
     .tuple(batchKey, smallCount, weighted(1 / 4), weighted(5 / 6))
     .map(([[a, f, e], c, forged, byReferrer]) => new Commit(a, f, e, c, forged, byReferrer)),
   fc
-    .tuple(liveKey, positiveCount, liveKey, positiveCount, fc.nat(), weighted(5 / 6))
-    .map(([[a, f, e], c, [a2, f2, e2], c2, n, same]) => {
+    .tuple(liveKey, positiveCount, liveKey, positiveCount, fc.nat(), weighted(5 / 6), endedEpochs)
+    .map(([[a, f], c, [a2, f2], c2, n, same, [e, e2]]) => {
       // Mostly a second flow of the same referrer: one transaction, one sender.
       const mine = SAME_REFERRER[`${a}:${f}`];
       const [a3, f3] = same ? mine[n % mine.length] : [a2, f2];
