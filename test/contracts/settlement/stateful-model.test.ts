@@ -142,6 +142,8 @@ interface World {
   claimedAt: bigint[];
   /** When the initial submission window took effect (deployment). */
   deployedAt: bigint;
+  /** When carol was suspended (during epoch 1): her epochs 2… lie wholly in it until reinstated. */
+  carolSuspendedAt: bigint;
 }
 
 const key = (a: number, f: number, e: number) => `${a}:${f}:${e}`;
@@ -1274,6 +1276,11 @@ async function deployWorld(): Promise<World> {
   }
   // Start each sequence when epoch 1 of both agreements has ended: epochs 0 and 1 are open for
   // batches, epochs 2…5 end during sequences, epoch 6 never settles.
+  // carol is suspended during epoch 1 of both agreements, so that her flows' later epochs start
+  // inside a suspension (reinstating her decides whether they settle).
+  await time.increaseTo(max(starts[0], starts[1]) + EPOCH_LENGTH + EPOCH_LENGTH / 2n);
+  await consortium.connect(governor).suspend(carol.address, ethers.id("model"));
+  const carolSuspendedAt = BigInt(await time.latest());
   await time.increaseTo(max(starts[0], starts[1]) + 2n * EPOCH_LENGTH);
   // Open claims in the snapshot, so that disputes, finalisations and resolutions have targets from
   // the first command on (the model starts from the same claims: see `initialModel`).
@@ -1313,6 +1320,7 @@ async function deployWorld(): Promise<World> {
     startTime,
     claimedAt,
     deployedAt,
+    carolSuspendedAt,
   };
 }
 
@@ -1324,7 +1332,11 @@ function initialModel(w: World): Model {
     pauses: [],
     challengeWindow: CHALLENGE,
     submissionWindows: [{ from: w.deployedAt, window: SUBMISSION }],
-    members: w.members.map(() => ({ status: Member.Admitted, leftAt: 0n, suspensions: [] })),
+    members: w.members.map((_, i) =>
+      i === 2
+        ? { status: Member.Suspended, leftAt: 0n, suspensions: [{ start: w.carolSuspendedAt, end: null }] }
+        : { status: Member.Admitted, leftAt: 0n, suspensions: [] },
+    ),
     balances: [0n, 0n, 0n],
     limits: [...INITIAL_LIMITS],
     arrears: [[], [], []],
