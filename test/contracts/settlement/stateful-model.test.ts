@@ -39,11 +39,11 @@ const UNDER_COVERAGE =
 const RUNS = Number(process.env.FLOWPACT_FUZZ_RUNS ?? (UNDER_COVERAGE ? 25 : 200));
 const SEED = 20_261_204;
 const MAX_COMMANDS = 18;
-/** Short epochs: epochs 0 and 1 have ended when a sequence starts, epochs 2…5 end during it. */
+/** Short epochs: epochs 0…2 have ended when a sequence starts, epochs 3…5 end during it. */
 const EPOCH_LENGTH = 60n;
 const EPOCHS = 6n;
 const CHALLENGE = 50n;
-/** Epoch 0 closes about 90 s into a sequence, epoch 1 about 150 s in. */
+/** Epoch 0 closes about 30 s into a sequence, epoch 1 about 90 s in, epoch 2 about 150 s in. */
 const SUBMISSION = 150n;
 const BOND = 1_000n;
 const INITIAL_LIMITS = [20n, 10n, 0n];
@@ -142,8 +142,8 @@ interface World {
   claimedAt: bigint[];
   /** When the initial submission window took effect (deployment). */
   deployedAt: bigint;
-  /** When carol was suspended (during epoch 1): her epochs 2… lie wholly in it until reinstated. */
-  carolSuspendedAt: bigint;
+  /** carol's suspension before the snapshot: from within epoch 1 to the end of epoch 2, wholly containing it. */
+  carolSuspension: { start: bigint; end: bigint };
 }
 
 const key = (a: number, f: number, e: number) => `${a}:${f}:${e}`;
@@ -1090,8 +1090,9 @@ const agreementIndex = fc.integer({ min: 0, max: 1 });
 const anyFlow = fc.integer({ min: 0, max: 2 });
 const validFlow = (a: number, f: number) => (a === 0 ? f % 2 : f);
 /**
- * Epochs 0…5 settle: 0 and 1 ended before the sequence, 2…5 end during it (and can lie wholly in
- * a suspension); epoch 6 (= EPOCHS) never settles and is drawn one time in eight.
+ * Epochs 0…5 settle: 0…2 ended before the sequence (2 wholly in carol's suspension), 3…5 end
+ * during it (and can lie wholly in a suspension); epoch 6 (= EPOCHS) never settles and is drawn
+ * one time in eight.
  */
 const epochIndex = fc
   .integer({ min: 0, max: 7 })
@@ -1179,6 +1180,10 @@ const commands = [
   claimArb,
   claimArb,
   claimArb,
+  // carol's flows in epoch 2 (wholly in her suspension) and epoch 3 (in the next one, if any).
+  fc
+    .tuple(fc.constantFrom(1, 2), fc.constantFrom(2, 3), positiveCount, fc.boolean())
+    .map(([f, e, count, acked]) => new Claim(1, f, e, count, acked ? count - 1n : 0n, false, true)),
   fc.tuple(batchKey, smallCount).map(([[a, f, e], c]) => new Claim(a, f, e, c, 0n, false, true)),
   // The dispute path twice over: it needs a claim, a dispute and an answer in one sequence.
   disputeArb,
@@ -1195,8 +1200,10 @@ const commands = [
       fc.constantFrom<MemberChange>("suspend", "suspend", "reinstate", "reinstate", "expel", "exit"),
     )
     .map(([m, change]) => new ChangeMembership(m, change)),
+  // Mostly carol: suspending her again (and reinstating her after an epoch ended inside that
+  // suspension) decides whether her epochs 3… settle.
   fc
-    .tuple(member, fc.constantFrom<MemberChange>("suspend", "reinstate"))
+    .tuple(fc.constantFrom(0, 1, 2, 2, 2), fc.constantFrom<MemberChange>("suspend", "reinstate", "reinstate"))
     .map(([m, change]) => new ChangeMembership(m, change)),
   fc.constantFrom(0n, 20n, 50n, 200n).map((w) => new SetChallengeWindow(w)),
   fc.constantFrom(0n, 30n, 100n, 400n, 900n).map((w) => new SetSubmissionWindow(w)),
@@ -1274,14 +1281,18 @@ async function deployWorld(): Promise<World> {
     starts.push(start);
     expect(await agreements.epochEnd(agreementId, 0)).to.equal(start + EPOCH_LENGTH);
   }
-  // Start each sequence when epoch 1 of both agreements has ended: epochs 0 and 1 are open for
-  // batches, epochs 2…5 end during sequences, epoch 6 never settles.
-  // carol is suspended during epoch 1 of both agreements, so that her flows' later epochs start
-  // inside a suspension (reinstating her decides whether they settle).
-  await time.increaseTo(max(starts[0], starts[1]) + EPOCH_LENGTH + EPOCH_LENGTH / 2n);
+  // Each sequence starts when epoch 2 of both agreements has ended: epochs 0…2 are open for
+  // batches, epochs 3…5 end during sequences, epoch 6 never settles.
+  // carol is suspended from within epoch 1 until epoch 2 of both agreements has ended, when each
+  // sequence starts: epoch 2 of her flows lies wholly in a closed suspension and never settles,
+  // epochs 0 and 1 (and 3… unless she is suspended again) do.
+  const latest = max(starts[0], starts[1]);
+  await time.increaseTo(latest + EPOCH_LENGTH + EPOCH_LENGTH / 2n);
   await consortium.connect(governor).suspend(carol.address, ethers.id("model"));
-  const carolSuspendedAt = BigInt(await time.latest());
-  await time.increaseTo(max(starts[0], starts[1]) + 2n * EPOCH_LENGTH);
+  const suspendedAt = BigInt(await time.latest());
+  await time.setNextBlockTimestamp(latest + 3n * EPOCH_LENGTH);
+  await consortium.connect(governor).reinstate(carol.address);
+  const carolSuspension = { start: suspendedAt, end: BigInt(await time.latest()) };
   // Open claims in the snapshot, so that disputes, finalisations and resolutions have targets from
   // the first command on (the model starts from the same claims: see `initialModel`).
   const claimedAt: bigint[] = [];
@@ -1320,7 +1331,7 @@ async function deployWorld(): Promise<World> {
     startTime,
     claimedAt,
     deployedAt,
-    carolSuspendedAt,
+    carolSuspension,
   };
 }
 
@@ -1332,11 +1343,11 @@ function initialModel(w: World): Model {
     pauses: [],
     challengeWindow: CHALLENGE,
     submissionWindows: [{ from: w.deployedAt, window: SUBMISSION }],
-    members: w.members.map((_, i) =>
-      i === 2
-        ? { status: Member.Suspended, leftAt: 0n, suspensions: [{ start: w.carolSuspendedAt, end: null }] }
-        : { status: Member.Admitted, leftAt: 0n, suspensions: [] },
-    ),
+    members: w.members.map((_, i) => ({
+      status: Member.Admitted,
+      leftAt: 0n,
+      suspensions: i === 2 ? [{ ...w.carolSuspension }] : [],
+    })),
     balances: [0n, 0n, 0n],
     limits: [...INITIAL_LIMITS],
     arrears: [[], [], []],
