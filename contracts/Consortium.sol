@@ -135,6 +135,11 @@ contract Consortium is AccessControl, IConsortium {
     }
 
     /// @inheritdoc IConsortiumRoles
+    function recordedSignerOf(address member) external view returns (address) {
+        return _profile[member].signer;
+    }
+
+    /// @inheritdoc IConsortiumRoles
     function leftAt(address member) external view returns (uint64) {
         return _members[member].leftAt;
     }

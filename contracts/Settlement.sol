@@ -117,6 +117,8 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         Acknowledgement calldata acknowledgement
     ) external whenNotPaused {
         Submission memory s = _checkSubmission(agreementId, flow, epoch, count);
+        // A recipient that left cannot dispute: nothing above its signature may be claimed from it.
+        _checkStillMember(s.terms.to);
         uint64 acknowledged = acknowledgement.count;
         if (count <= acknowledged) revert SettlementClaimNotAboveAcknowledgement(count, acknowledged);
         if (acknowledged != 0) {
@@ -146,8 +148,7 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         _expectStatus(agreementId, flow, epoch, batch, BatchStatus.Claimed);
         Flow memory terms = _AGREEMENTS.flowAt(agreementId, flow);
         if (msg.sender != terms.to) revert SettlementNotRecipient(msg.sender, terms.to);
-        uint64 leftAt = _consortium().leftAt(msg.sender);
-        if (leftAt != 0) revert SettlementPartyLeft(msg.sender, leftAt, uint64(block.timestamp));
+        _checkStillMember(msg.sender);
         if (block.timestamp >= batch.challengeEnds) {
             revert SettlementChallengeWindowClosed(agreementId, flow, epoch, batch.challengeEnds);
         }
@@ -178,6 +179,9 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
             revert SettlementChallengeWindowOpen(agreementId, flow, epoch, batch.challengeEnds);
         }
         Flow memory terms = _AGREEMENTS.flowAt(agreementId, flow);
+        // A recipient that left while the claim was open could no longer dispute it: its silence
+        // is not consent, so the unacknowledged excess never settles.
+        _checkStillMember(terms.to);
         batch.status = BatchStatus.Finalised;
         emit BatchFinalised(agreementId, flow, epoch);
         // Cannot underflow: the acknowledged count is below the claimed count (checked in claim).
@@ -435,6 +439,12 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         }
     }
 
+    /// @dev Reverts when `member` has left the consortium (expelled or exited).
+    function _checkStillMember(address member) private view {
+        uint64 leftAt = _consortium().leftAt(member);
+        if (leftAt != 0) revert SettlementPartyLeft(member, leftAt, uint64(block.timestamp));
+    }
+
     /// @dev The resolver of a dispute: the referrer, or an AUDITOR that is neither party nor the
     /// registered signer of either.
     function _checkResolver(Flow memory terms) private view {
@@ -467,7 +477,8 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
     }
 
     /// @dev Reverts unless `signature` is the recipient's `Acknowledgement` of (count, root). The
-    /// signer is looked up now: a member that rotated its key signs with the new one.
+    /// signer is looked up now: a member that rotated its key signs with the new one; a member that
+    /// left keeps its last key for the epochs it earned before it left.
     function _checkSignature(
         uint256 agreementId,
         uint256 flow,
@@ -477,7 +488,7 @@ contract Settlement is ISettlement, ConsortiumGated, EIP712, Pausable {
         bytes32 root,
         bytes calldata signature
     ) private view {
-        address signer = _consortium().signerOf(recipient);
+        address signer = _consortium().recordedSignerOf(recipient);
         bytes32 digest = acknowledgementDigest(recipient, agreementId, flow, epoch, count, root);
         if (signer == address(0) || !SignatureChecker.isValidSignatureNow(signer, digest, signature)) {
             revert SettlementInvalidAcknowledgement(recipient, signer);

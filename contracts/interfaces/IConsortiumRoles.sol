@@ -23,6 +23,11 @@ interface IConsortiumRoles {
     /// `address(0)` when `member` is not admitted.
     function signerOf(address member) external view returns (address);
 
+    /// @notice The key of `member`'s profile whatever its status now (zero for no profile): what
+    /// checks a signature the member made while it was a member, such as an acknowledgement of an
+    /// epoch that ended before it left (settlement stops later epochs by `leftAt`).
+    function recordedSignerOf(address member) external view returns (address);
+
     /// @notice When `member` was expelled or exited (block timestamp), 0 while it has not left.
     function leftAt(address member) external view returns (uint64);
 

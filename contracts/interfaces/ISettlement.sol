@@ -316,7 +316,8 @@ interface ISettlement {
         bytes32 counterRoot
     ) external payable;
 
-    /// @notice Finalises an undisputed claim after its window, paying it in full. Anyone may call.
+    /// @notice Finalises an undisputed claim after its window, paying it in full; refused when the
+    /// recipient has left since (it could no longer dispute). Anyone may call.
     function finalise(uint256 agreementId, uint256 flow, uint64 epoch) external;
 
     /// @notice Answers a dispute with an acknowledgement above the recipient's count: settles up to

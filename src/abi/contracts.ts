@@ -1904,6 +1904,25 @@ export const consortiumAbi = [
         "type": "address"
       }
     ],
+    "name": "recordedSignerOf",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "member",
+        "type": "address"
+      }
+    ],
     "name": "reinstate",
     "outputs": [],
     "stateMutability": "nonpayable",

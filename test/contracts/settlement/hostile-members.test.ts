@@ -71,6 +71,26 @@ describe("Settlement between hostile members", () => {
       ).to.be.revertedWithCustomError(f.settlement, "SettlementPartyLeft");
     });
 
+    it("a recipient that left cannot be billed above what it signed: no claim against it, no finalised excess", async () => {
+      const f = await loadFixture(deploySettlementFixture);
+      await endOfEpoch(f.agreements, f.agreementId, 1n);
+      // Epoch 1 is claimed while bob is a member; bob exits before the window ends: he can no
+      // longer dispute, so the claim's unacknowledged excess never settles.
+      await f.settlement.connect(f.alice).claim(f.agreementId, 0n, 1n, 100n, root("open"), NO_ACK);
+      await f.consortium.connect(f.bob).exit();
+      // Epoch 0 ended before bob left: his acknowledgement settles it; a bare claim does not.
+      await expect(
+        f.settlement.connect(f.alice).claim(f.agreementId, 0n, 0n, 100n, root("cap"), NO_ACK),
+      ).to.be.revertedWithCustomError(f.settlement, "SettlementPartyLeft");
+      await commitAcknowledged(f, 0n, 10n);
+      await time.increase(CHALLENGE_WINDOW);
+      await expect(f.settlement.finalise(f.agreementId, 0n, 1n)).to.be.revertedWithCustomError(
+        f.settlement,
+        "SettlementPartyLeft",
+      );
+      expect(await f.ledger.balanceOf(f.bob.address)).to.equal(-100n);
+    });
+
     it("a member suspended throughout an epoch is not paid for it; reinstatement resumes", async () => {
       const f = await loadFixture(deploySettlementFixture);
       // Bob (recipient of flow 0) is suspended before epoch 1 starts and reinstated after it ends.

@@ -313,16 +313,16 @@ describe("Settlement", () => {
         .withArgs(f.bob.address, f.bob.address);
     });
 
-    it("refuses when the recipient has no key any more (expelled)", async () => {
+    it("settles an epoch the recipient acknowledged before it was expelled, with its last key", async () => {
       const f = await loadFixture(deploySettlementFixture);
       await endOfEpoch(f.agreements, f.agreementId, 0n);
       const batch = { agreementId: f.agreementId, flow: 0n, epoch: 0n, count: 5n, root: root("x") };
       const signature = await signBatch(f.bob, f.settlementAddress, batch);
       await f.consortium.connect(f.governor).expel(f.bob.address, ethers.ZeroHash);
-      const signer: string = await f.consortium.signerOf(f.bob.address);
-      await expect(f.settlement.connect(f.alice).commit(f.agreementId, 0n, 0n, 5n, batch.root, signature))
-        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidAcknowledgement")
-        .withArgs(f.bob.address, signer);
+      expect(await f.consortium.signerOf(f.bob.address)).to.equal(ethers.ZeroAddress);
+      expect(await f.consortium.recordedSignerOf(f.bob.address)).to.equal(f.bob.address);
+      await f.settlement.connect(f.alice).commit(f.agreementId, 0n, 0n, 5n, batch.root, signature);
+      expect(await f.ledger.balanceOf(f.alice.address)).to.equal(50n);
     });
   });
 

@@ -153,8 +153,11 @@ const epochStart = (w: World, a: number, e: number) => w.starts[a] + BigInt(e) *
 const epochEnd = (w: World, a: number, e: number) => epochStart(w, a, e) + EPOCH_LENGTH;
 const capped = (count: bigint, flow: ModelFlow) => min(count, flow.capPerEpoch);
 
-/** `Consortium.signerOf`: the member itself (profiles name their own key) unless it left. */
-const hasSigner = (m: Model, member: number) => m.members[member].status !== Member.Exited;
+/**
+ * `Consortium.recordedSignerOf`: the member itself (profiles name their own key), also after it
+ * left (its acknowledgements of epochs it earned before still count).
+ */
+const hasSigner = (_m: Model, _member: number) => true;
 
 /** `Consortium.suspendedThroughout`. */
 function suspendedThroughout(m: Model, member: number, from: bigint, to: bigint): boolean {
@@ -459,14 +462,18 @@ function submissionError(
   if (!flow) return "SettlementUnknownFlow";
   if (sender !== flow.fromIndex) return "SettlementNotReferrer";
   if (count === 0n) return "SettlementEmptyBatch";
-  if (BigInt(e) >= settleableEpochs(m, w, a)) return "SettlementEpochNotSettleable";
+  // Membership comes before the settleable epochs (a departure also ends them): the party's own error.
+  const start = epochStart(w, a, e);
   const end = epochEnd(w, a, e);
+  const membership =
+    membershipError(m, flow.fromIndex, start, end) ?? membershipError(m, flow.toIndex, start, end);
+  if (membership) return membership;
+  if (BigInt(e) >= settleableEpochs(m, w, a)) return "SettlementEpochNotSettleable";
   if (m.now < end) return "SettlementEpochNotEnded";
   if (m.now > submissionDeadline(m, end)) return "SettlementSubmissionClosed";
   const k = key(a, f, e);
   if (m.batches.has(k) || pending.includes(k)) return "SettlementBatchAlreadySubmitted";
-  const start = epochStart(w, a, e);
-  return membershipError(m, flow.fromIndex, start, end) ?? membershipError(m, flow.toIndex, start, end);
+  return undefined;
 }
 
 /** The flow's referrer index, or (for an unknown flow) the first member. */
@@ -594,6 +601,7 @@ class Claim extends Step {
   predict(m: Model, w: World) {
     const flow = w.flows[this.a][this.f];
     let error = submissionError(m, w, this.sender(w), this.a, this.f, this.e, this.count);
+    if (!error && m.members[flow.toIndex].leftAt !== 0n) error = "SettlementPartyLeft";
     if (!error && this.count <= this.ack) error = "SettlementClaimNotAboveAcknowledgement";
     if (!error && this.ack !== 0n && (this.forged || !hasSigner(m, flow.toIndex))) {
       error = "SettlementInvalidAcknowledgement";
@@ -755,6 +763,7 @@ class Finalise extends BatchStep {
     if (!batch || batch.status !== Status.Claimed) return { error: "SettlementUnexpectedBatchStatus" };
     if (m.now < batch.challengeEnds) return { error: "SettlementChallengeWindowOpen" };
     const flow = this.flow(w);
+    if (m.members[flow.toIndex].leftAt !== 0n) return { error: "SettlementPartyLeft" };
     return {
       error: "ok",
       apply: () => {
