@@ -49,6 +49,8 @@ interface KeyNonces {
   next: number | undefined;
   /** Nonces handed out whose send failed before reaching the node. */
   released: Set<number>;
+  /** Nonces handed out at or above the node's pending count (signed or about to be). */
+  taken: Set<number>;
   /** Transactions signed with a nonce ≥ the last pending count seen: hash, signing time, sent. */
   signed: Map<number, { hash: Hash; at: number; sent: boolean }>;
   /** The consume in progress: takes are serialised per key. */
@@ -69,7 +71,13 @@ export function createAccountNonces(options: CreateAccountNoncesOptions = {}): A
   const stateOf = (key: string) => {
     let state = keys.get(key);
     if (!state) {
-      state = { next: undefined, released: new Set(), signed: new Map(), queue: Promise.resolve() };
+      state = {
+        next: undefined,
+        released: new Set(),
+        taken: new Set(),
+        signed: new Map(),
+        queue: Promise.resolve(),
+      };
       keys.set(key, state);
     }
     return state;
@@ -92,12 +100,29 @@ export function createAccountNonces(options: CreateAccountNoncesOptions = {}): A
     return false;
   }
 
+  /**
+   * True when a nonce between the node's pending count and the next one counted was neither signed
+   * here nor given back: the node is not the one counted against (a new chain with the same id, a
+   * node restarted without its pool), so the count starts again from the node's.
+   */
+  function unexplained(state: KeyNonces, pending: number): boolean {
+    for (let nonce = pending; nonce < (state.next ?? pending); nonce++)
+      if (!state.taken.has(nonce) && !state.released.has(nonce)) return true;
+    return false;
+  }
+
   async function take(client: Client, state: KeyNonces, address: Address): Promise<number> {
     const pending = await getTransactionCount(client, { address, blockTag: "pending" });
     for (const nonce of state.released) if (nonce < pending) state.released.delete(nonce);
-    if (state.next !== undefined && state.next > pending && (await lostOne(client, state, pending))) {
+    for (const nonce of state.taken) if (nonce < pending) state.taken.delete(nonce);
+    if (
+      state.next !== undefined &&
+      state.next > pending &&
+      (unexplained(state, pending) || (await lostOne(client, state, pending)))
+    ) {
       state.next = undefined;
       state.released.clear();
+      state.taken.clear();
       state.signed.clear();
     }
     if (state.released.size > 0) {
@@ -107,6 +132,7 @@ export function createAccountNonces(options: CreateAccountNoncesOptions = {}): A
     }
     const nonce = state.next !== undefined && state.next > pending ? state.next : pending;
     state.next = nonce + 1;
+    state.taken.add(nonce);
     return nonce;
   }
 

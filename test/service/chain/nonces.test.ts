@@ -111,4 +111,23 @@ describe("one key, several writers in a process: nonces on a real Hardhat node",
       await node.rpc("evm_setAutomine", [true]);
     }
   });
+
+  it("starts counting again on a new chain with the same id (a restarted node, the next test's node)", async function () {
+    this.timeout(300_000);
+    // The governor's key has sent many transactions on `node`; a fresh node has seen none.
+    const fresh = await startHardhatNode();
+    try {
+      const account = await loadAccount({ privateKey: DEV_KEYS[0] });
+      const before = await writer();
+      await setCreditLimit(before, { member: members[0], limit: 3_000_000n });
+      const onFresh = await createFlowPactClients({ rpcUrl: fresh.rpcUrl, chainId: undefined }, { account });
+      const to = onFresh.walletClient!.account.address;
+      const hash = await onFresh.walletClient!.sendTransaction({ to, value: 0n, chain: null });
+      const receipt = await onFresh.publicClient.waitForTransactionReceipt({ hash });
+      expect(receipt.status).to.equal("success");
+      expect(Number((await onFresh.publicClient.getTransaction({ hash })).nonce)).to.equal(0);
+    } finally {
+      await fresh.stop();
+    }
+  });
 });
