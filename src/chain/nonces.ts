@@ -29,6 +29,8 @@ export interface AccountNonces extends NonceManager {
    * receipt that never came, or "nonce too low" from a send made elsewhere with the key).
    */
   forget(address: Address): void;
+  /** Forget every key's counts (the node refused a nonce as too high: it is not the node counted against). */
+  forgetAll(): void;
   /** The node accepted the transaction `hash` (its send returned): it counts as sent. */
   sent(hash: Hash): void;
   /** `account` with these nonces, so every client it signs with shares them. */
@@ -159,6 +161,9 @@ export function createAccountNonces(options: CreateAccountNoncesOptions = {}): A
       if (state.next === nonce + 1) state.next = nonce;
       else state.released.add(nonce);
     },
+    forgetAll() {
+      keys.clear();
+    },
     forget(address) {
       for (const [key, state] of keys)
         if (key.endsWith(`:${getAddress(address)}`)) {
@@ -205,9 +210,19 @@ export async function sendWithFreshNonce(send: () => Promise<Hash>, attempts = 3
       accountNonces.sent(hash);
       return hash;
     } catch (error) {
-      if (attempt >= attempts || !isNonceConflict(error)) throw error;
+      if (attempt >= attempts) throw error;
+      // Too high: the counts are not this node's (a new chain with the same id, a node restarted
+      // without its pool): start again from its pending count.
+      if (isNonceTooHigh(error)) accountNonces.forgetAll();
+      else if (!isNonceConflict(error)) throw error;
     }
   }
+}
+
+/** The node refused the nonce as beyond its next one: what this process counted is not its. */
+export function isNonceTooHigh(error: unknown): boolean {
+  const text = errorText(error).toLowerCase();
+  return text.includes("higher than the next one expected") || text.includes("nonce too high");
 }
 
 /**

@@ -11,6 +11,7 @@ import { FLOWPACT_ABIS, type FlowPactContractName } from "../contracts";
 import type { Deployment } from "../deployments";
 import { toFlowPactError } from "../errors";
 import { MissingKeyError } from "../keys";
+import { sendWithFreshNonce } from "../nonces";
 
 export interface DeployFlowPactParameters {
   /** MATCHER role holder (default: the deployer). */
@@ -46,7 +47,9 @@ export async function deployFlowPact(
 
   const deploy = async (name: FlowPactContractName, bytecode: Hex, args: readonly unknown[]) => {
     try {
-      const hash = await wallet.deployContract({ abi: FLOWPACT_ABIS[name] as Abi, bytecode, args } as never);
+      const hash = await sendWithFreshNonce(() =>
+        wallet.deployContract({ abi: FLOWPACT_ABIS[name] as Abi, bytecode, args } as never),
+      );
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       if (!receipt.contractAddress) throw new Error(`no contract address in the receipt of ${hash}`);
       return { address: receipt.contractAddress, blockNumber: receipt.blockNumber };

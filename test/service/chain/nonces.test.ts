@@ -119,10 +119,14 @@ describe("one key, several writers in a process: nonces on a real Hardhat node",
     try {
       const account = await loadAccount({ privateKey: DEV_KEYS[0] });
       const before = await writer();
-      await setCreditLimit(before, { member: members[0], limit: 3_000_000n });
+      // Sent straight from a wallet client: counted, never reported sent — the fresh node follows
+      // within the drop timeout, so nothing tells the counts are another chain's.
+      const to = before.walletClient!.account.address;
+      for (let i = 0; i < 3; i++) await before.walletClient!.sendTransaction({ to, value: 0n, chain: null });
       const onFresh = await createFlowPactClients({ rpcUrl: fresh.rpcUrl, chainId: undefined }, { account });
-      const to = onFresh.walletClient!.account.address;
-      const hash = await onFresh.walletClient!.sendTransaction({ to, value: 0n, chain: null });
+      const hash = await sendWithFreshNonce(() =>
+        onFresh.walletClient!.sendTransaction({ to, value: 0n, chain: null }),
+      );
       const receipt = await onFresh.publicClient.waitForTransactionReceipt({ hash });
       expect(receipt.status).to.equal("success");
       expect(Number((await onFresh.publicClient.getTransaction({ hash })).nonce)).to.equal(0);
