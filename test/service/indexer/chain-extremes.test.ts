@@ -12,6 +12,7 @@ import { writeDeployment } from "../../../src/chain/deployments";
 import { loadConfig } from "../../../src/config";
 import { runDaemon } from "../../../src/daemon";
 import { createIndexer, silentProgress } from "../../../src/indexer";
+import { createOutboundClient } from "../../../src/net";
 import { signBatch } from "../../../src/receipts/batch-signature";
 import type { ReceiptTree } from "../../../src/receipts/receipt-tree";
 import type { Store } from "../../../src/store/store";
@@ -372,6 +373,8 @@ describe("chain extremes: indexer → store → API → auditor → daemon", fun
           auditor: chain.governor,
           nodeUrls: proofs.nodeUrls(members),
           samplesPerBatch: 5,
+          // The proof server listens on 127.0.0.1: loopback is allowed explicitly.
+          outbound: createOutboundClient({ allowPrivateNetworks: true }),
         });
         const small = result.proofChecks.find((c) => c.agreementId === giant && c.flow === 1n);
         expect(small?.outcome).to.equal("verified");
