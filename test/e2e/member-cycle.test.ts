@@ -313,7 +313,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     FLOWPACT_ALLOW_PRIVATE_NETWORKS: "1",
   });
 
-  it("an under-reporting recipient: refused → claimed after the deadline → disputed by its node → resolved by an auditor", async () => {
+  it("an under-reporting recipient: claimed above its acknowledgement → disputed by its node → nothing more settles on the referrer's own data", async () => {
     // Meanwhile the matching daemon runs one tick with the conversion feed: it reads every
     // recipient's conversion report from its node (found through its profile), signed as MATCHER.
     const daemon = runCli(["daemon", "--once", "--conversion-feed", "--metrics-port", "off"], {
@@ -340,25 +340,18 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     // B's 5 settled at once: A holds 6×5 − 4×3 + 5×5 so far.
     expect(await balanceOf(A)).to.equal(30n - 12n + 25n);
 
-    // The auditor resolves with `flowpact audit --resolve-disputes`: it asks A's node (found
-    // through A's profile) for the proofs of all 8 receipts of the claim, and they all prove into
-    // the claimed root, so all 8 are owed and the bond goes to A.
+    // Evidence is the recipient's signature: A holds B's acknowledgement of 5, nothing above it, so
+    // `flowpact audit --resolve-disputes` settles nothing on A's own receipts — the dispute stays
+    // open until its answer window ends, then B's count stands.
     const audit = await runCli(["audit", "--json", "--resolve-disputes", "--samples", "1"], auditorEnv());
     expect(audit.code, audit.stderr).to.equal(0);
     const { resolutions } = JSON.parse(audit.stdout) as {
-      resolutions: Array<{ outcome: string; proven: number; resolvedCount: string; disputeUpheld: boolean }>;
+      resolutions: Array<{ outcome: string; counterCount: string; claimed: string }>;
     };
     expect(resolutions).to.have.length(1);
-    expect(resolutions[0]).to.deep.include({
-      outcome: "resolved",
-      proven: 8,
-      resolvedCount: "8",
-      disputeUpheld: false,
-    });
-    expect((await batchOf(0, 1n)).status).to.equal(5); // Resolved
-    expect(await balanceOf(A)).to.equal(30n - 12n + 40n);
-    expect(await balanceOf(B)).to.equal(20n - 30n - 40n);
-    expect(await balanceOf(C)).to.equal(12n - 20n);
+    expect(resolutions[0]).to.deep.include({ outcome: "open", counterCount: "5", claimed: "8" });
+    expect((await batchOf(0, 1n)).status).to.equal(3); // still Disputed
+    expect(await balanceOf(A)).to.equal(30n - 12n + 25n);
 
     const tick = await daemon;
     expect(tick.code, tick.stderr).to.equal(0);
@@ -376,7 +369,7 @@ describe("member nodes as separate processes settle a 3-party cycle on a real ch
     const { report } = JSON.parse(audit.stdout) as {
       report: { proofChecks: Record<"batches" | "verified" | "invalid" | "unreachable" | "noNode", number> };
     };
-    // Epoch 0's three batches and the resolved claim of epoch 1, each asked of its referrer's node.
+    // Epoch 0's three batches and the disputed claim of epoch 1, each asked of its referrer's node.
     expect(report.proofChecks.batches, audit.stdout.slice(0, 2_000)).to.be.at.least(4);
     expect(report.proofChecks).to.deep.include({
       verified: report.proofChecks.batches,
