@@ -202,7 +202,10 @@ describe("npm start: the whole demo consortium", function () {
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1 });
-      await page.goto(`${api}/#member=${manual}`);
+      // The operator token comes from the dashboard URL `npm start` printed (its fragment).
+      const token = /dashboard: \S+#token=([0-9A-Za-z_-]+)/.exec(output)?.[1];
+      expect(token, "npm start printed the dashboard URL with its operator token").to.be.a("string");
+      await page.goto(`${api}/#member=${manual}&token=${token}`);
       await page.waitForSelector("body[data-loaded=true]", { timeout: 60_000 });
       const drawn = await page.$$eval("#graph g.node", (nodes) =>
         nodes.map((n) => n.getAttribute("data-member")),
