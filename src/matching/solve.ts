@@ -134,23 +134,29 @@ function solveExact(run: Run): MatchingResult {
   return improveAndReport(run, true, lp.objective, edges, lp.colValue, run.greedy);
 }
 
+/** The pair search over `rounds`, within what is left of the time limit (both strategies use it). */
+function searchPairsWithin(run: Run, rounds: number) {
+  const { p, elapsed, notes } = run;
+  return searchPairs(
+    run.highs,
+    p,
+    run.scanner,
+    run.initial,
+    run.greedy,
+    rounds,
+    SHORTLIST_FACTOR * Math.max(1, p.config.maxPartners),
+    () => p.config.timeLimitSeconds - elapsed(),
+    notes,
+  );
+}
+
 /**
  * Very large instances: the LP with pair variables is out of reach, so the pair search (pairs
  * chosen first, flows by a fast LP) gives the primal and its pricings give the bound.
  */
 function solveByPairSearch(run: Run): MatchingResult {
   const { p, elapsed, notes } = run;
-  const search = searchPairs(
-    run.highs,
-    p,
-    run.scanner,
-    run.initial,
-    run.greedy,
-    PAIR_SEARCH_ROUNDS,
-    SHORTLIST_FACTOR * Math.max(1, p.config.maxPartners),
-    () => p.config.timeLimitSeconds - elapsed(),
-    notes,
-  );
+  const search = searchPairsWithin(run, PAIR_SEARCH_ROUNDS);
   notes.push(
     `greedy ${run.greedyObjective.toFixed(2)} (${run.greedySeconds.toFixed(1)} s), pair search ${search.rounds} rounds`,
   );
@@ -182,17 +188,7 @@ function solveByPairSearch(run: Run): MatchingResult {
  */
 function solveByColumnGeneration(run: Run): MatchingResult {
   const { p, elapsed, notes } = run;
-  const search = searchPairs(
-    run.highs,
-    p,
-    run.scanner,
-    run.initial,
-    run.greedy,
-    SEED_SEARCH_ROUNDS,
-    SHORTLIST_FACTOR * Math.max(1, p.config.maxPartners),
-    () => p.config.timeLimitSeconds - elapsed(),
-    notes,
-  );
+  const search = searchPairsWithin(run, SEED_SEARCH_ROUNDS);
   const start = assignmentObjective(search.best) > run.greedyObjective ? search.best : run.greedy;
   notes.push(`pair search ${assignmentObjective(search.best).toFixed(2)} (at ${elapsed().toFixed(1)} s)`);
   const generated = generatePairs(
